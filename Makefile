@@ -1,0 +1,73 @@
+# toggl-track-client: one target per task. `make help` lists them.
+# `make` (the main job) bootstraps, regenerates and verifies the contract against the embedded mock;
+# `make test` runs the whole test suite. Both set everything up on a fresh machine.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := all
+MAKEFLAGS += --no-print-directory
+
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+RUN := $(UV) run --locked --no-sync
+NODE_BIN := node_modules/.bin
+MOCK_PORT ?= 4010
+MOCK_ARGS ?=
+export REDOCLY_TELEMETRY := off
+export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
+
+.PHONY: all help bootstrap generate check-generated lint test test-unit mock contract \
+	contract-live contract-cleanup clean
+
+all: bootstrap generate contract ## The main job: bootstrap, regenerate, verify the contract against the mock
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+# --- set-up -------------------------------------------------------------------------------------
+
+$(UV):
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --locked --quiet
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+bootstrap: .venv/.synced node_modules/.installed ## Install uv (pinned), the Python env (uv.lock) and the Node tools (package-lock.json)
+
+# --- the contract and the generated package -----------------------------------------------------
+
+generate: .venv/.synced ## Regenerate generated/ from openapi.yaml
+	$(RUN) python scripts/generate.py
+
+check-generated: .venv/.synced ## Fail when generated/ differs from a fresh generation of openapi.yaml
+	$(RUN) python scripts/check_generated.py
+	cd generated && ../$(RUN) ruff check --quiet . && ../$(RUN) mypy --strict --no-incremental toggl_track_client
+
+lint: bootstrap ## Lint the spec (openapi-spec-validator, Redocly recommended) and the hand-written code
+	$(RUN) openapi-spec-validator openapi.yaml
+	$(NODE_BIN)/redocly lint --format=stylish --max-problems=100 openapi.yaml
+	@$(NODE_BIN)/redocly lint --format=json openapi.yaml 2>/dev/null \
+		| python3 -c 'import json,sys; t=json.load(sys.stdin)["totals"]; sys.exit("redocly: %d errors, %d warnings" % (t["errors"], t["warnings"]) if t["errors"] or t["warnings"] else 0)'
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy mock scripts tests
+
+# --- tests --------------------------------------------------------------------------------------
+
+test: bootstrap lint check-generated ## The whole test suite (lint, drift check, pytest, contract)
+	$(RUN) pytest
+
+# --- the Toggl emulator -------------------------------------------------------------------------
+
+mock: .venv/.synced ## Serve the Toggl emulator on 127.0.0.1:$(MOCK_PORT) (flags: MOCK_ARGS)
+	$(RUN) python -m mock --port $(MOCK_PORT) $(MOCK_ARGS)
+
+clean: ## Remove environments, caches and reports (not generated/)
+	rm -rf .venv $(TOOLS) node_modules reports .pytest_cache .mypy_cache .ruff_cache .hypothesis .schemathesis
