@@ -1,0 +1,297 @@
+"""The emulator's state: workspaces, users, clients and projects, and Toggl's rules on them.
+
+All reads and writes go through `Store`, under one lock, so parallel requests see a consistent
+state: distinct ids, no duplicate names, no lost update. Validation happens before any change, so a
+refused request leaves the data as it was.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from mock import errors
+from mock.errors import TogglError
+
+# Go's unicode.IsSpace, which strings.TrimSpace uses ([infer] Toggl trims names with it). The spec's
+# ClientName pattern lists the same characters.
+WHITESPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + (
+    "\u2028\u2029\u202f\u205f\u3000"
+)
+ADMIN_PERMISSIONS = ["archive", "update", "remove"]
+FIRST_CLIENT_ID = 61_300_000
+
+
+def format_time(epoch: float) -> str:
+    """Toggl's timestamps: second precision, `+00:00`."""
+    return datetime.fromtimestamp(int(epoch), UTC).isoformat()
+
+
+def parse_time(text: str) -> float:
+    return datetime.fromisoformat(text).timestamp()
+
+
+@dataclass
+class Workspace:
+    id: int
+    premium: bool
+    only_admins_may_create_projects: bool
+
+
+@dataclass
+class User:
+    id: int
+    email: str
+    password: str
+    api_token: str
+    roles: dict[int, str]  # workspace id -> "admin" | "member"
+
+
+@dataclass
+class Project:
+    id: int
+    client_id: int | None
+    active: bool
+
+
+@dataclass
+class Client:
+    id: int
+    wid: int
+    name: str
+    at: float
+    creator_id: int | None = None
+    archived: bool = False
+    notes: str = ""
+    external_reference: str = ""
+    integration: dict[str, str] = field(default_factory=dict)
+    deleted_at: float | None = None
+
+    def to_json(
+        self, *, permissions: list[str] | None = None, total_count: int | None = None
+    ) -> dict[str, Any]:
+        """The client as Toggl sends it: empty optional fields are left out."""
+        data: dict[str, Any] = {
+            "id": self.id,
+            "wid": self.wid,
+            "archived": self.archived,
+            "name": self.name,
+            "at": format_time(self.at),
+        }
+        if self.creator_id is not None:
+            data["creator_id"] = self.creator_id
+        if self.notes:
+            data["notes"] = self.notes
+        if self.external_reference:
+            data["external_reference"] = self.external_reference
+        data.update(self.integration)
+        if permissions:
+            data["permissions"] = permissions
+        if total_count is not None:
+            data["total_count"] = total_count
+        if self.deleted_at is not None:
+            data["server_deleted_at"] = format_time(self.deleted_at)
+        return data
+
+
+def validate_name(raw: str) -> str:
+    """The trimmed name, or the 400 Toggl answers. Length counts code points as sent [infer]."""
+    name = raw.strip(WHITESPACE)
+    if not name:
+        raise TogglError(400, errors.NAME_EMPTY)
+    if len(raw) > errors.NAME_MAX_LENGTH:
+        raise TogglError(400, errors.NAME_TOO_LONG)
+    return name
+
+
+class Store:
+    """The whole state of one emulator, built from a seed; `reset()` rebuilds it."""
+
+    def __init__(self, seed: dict[str, Any], clock: Callable[[], float]) -> None:
+        self._seed = seed
+        self._clock = clock
+        self.lock = threading.RLock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            seed = self._seed
+            self.workspaces = {
+                w["id"]: Workspace(
+                    w["id"], bool(w.get("premium")), bool(w.get("only_admins_may_create_projects"))
+                )
+                for w in seed["workspaces"]
+            }
+            self.users = [
+                User(
+                    u["id"], u["email"], u["password"], u["api_token"],
+                    {int(wid): role for wid, role in u.get("workspaces", {}).items()},
+                )
+                for u in seed["users"]
+            ]  # fmt: skip
+            self.clients: dict[int, Client] = {}
+            for c in seed.get("clients", []):
+                client = Client(
+                    id=c["id"],
+                    wid=c["wid"],
+                    name=c["name"],
+                    at=parse_time(c["at"]) if "at" in c else self._clock(),
+                    creator_id=c.get("creator_id"),
+                    archived=bool(c.get("archived")),
+                    notes=c.get("notes", ""),
+                    external_reference=c.get("external_reference", ""),
+                    integration={k: v for k, v in c.items() if k.startswith("integration_")},
+                )
+                self.clients[client.id] = client
+            self.projects = {
+                p["id"]: Project(p["id"], p.get("client_id"), bool(p.get("active", True)))
+                for p in seed.get("projects", [])
+            }
+            self._next_id = max([FIRST_CLIENT_ID, *self.clients]) + 1
+
+    # --- users and access ---------------------------------------------------------------------
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        for user in self.users:
+            if password == "api_token" and username == user.api_token:
+                return user
+            if username == user.email and password == user.password:
+                return user
+        return None
+
+    def check_access(self, user: User, workspace_id: int) -> Workspace:
+        """The workspace, or the 403 a user without (enough) access gets."""
+        workspace = self.workspaces.get(workspace_id)
+        role = user.roles.get(workspace_id)
+        if workspace is None or role is None:
+            raise TogglError(403, errors.NO_ACCESS)
+        if workspace.only_admins_may_create_projects and role != "admin":
+            raise TogglError(403, errors.admins_only(workspace_id))
+        return workspace
+
+    def permissions(self, user: User, workspace_id: int) -> list[str] | None:
+        """What the caller may do with a client: admins all of it; members get no field [infer]."""
+        return ADMIN_PERMISSIONS if user.roles.get(workspace_id) == "admin" else None
+
+    # --- clients ------------------------------------------------------------------------------
+
+    def _live(self, workspace_id: int) -> Iterable[Client]:
+        return (c for c in self.clients.values() if c.wid == workspace_id and c.deleted_at is None)
+
+    def find(self, workspace_id: int, client_id: int) -> Client | None:
+        client = self.clients.get(client_id)
+        if client is None or client.wid != workspace_id or client.deleted_at is not None:
+            return None
+        return client
+
+    def get(self, workspace_id: int, client_id: int) -> Client:
+        client = self.find(workspace_id, client_id)
+        if client is None:
+            raise TogglError(404, errors.not_found(client_id))
+        return client
+
+    def _check_unique(self, workspace_id: int, name: str, own_id: int | None = None) -> None:
+        # Names are unique per workspace, compared without case [infer].
+        folded = name.casefold()
+        for other in self._live(workspace_id):
+            if other.id != own_id and other.name.casefold() == folded:
+                raise TogglError(400, errors.NAME_TAKEN)
+
+    def list(self, workspace_id: int, status: str, name: str) -> list[Client]:
+        wanted = {"active": (False,), "archived": (True,), "both": (False, True)}[status]
+        needle = name.casefold()
+        return sorted(
+            (c for c in self._live(workspace_id)
+             if c.archived in wanted and needle in c.name.casefold()),
+            key=lambda c: (c.name.casefold(), c.id),
+        )  # fmt: skip
+
+    def create(self, workspace_id: int, creator: User, fields: dict[str, Any]) -> Client:
+        with self.lock:
+            name = validate_name(fields.get("name", ""))
+            self._check_unique(workspace_id, name)
+            client = Client(
+                id=self._next_id,
+                wid=workspace_id,
+                name=name,
+                at=self._clock(),
+                creator_id=creator.id,
+                notes=fields.get("notes", ""),
+                external_reference=fields.get("external_reference", ""),
+            )
+            self._next_id += 1
+            self.clients[client.id] = client
+            return client
+
+    def update(self, workspace_id: int, client_id: int, fields: dict[str, Any]) -> Client:
+        with self.lock:
+            client = self.find(workspace_id, client_id)
+            if client is None:
+                raise TogglError(404, errors.UPDATE_NOT_FOUND)
+            name = validate_name(fields["name"]) if "name" in fields else client.name
+            self._check_unique(workspace_id, name, own_id=client.id)
+            client.name = name
+            client.notes = fields.get("notes", client.notes)
+            client.external_reference = fields.get("external_reference", client.external_reference)
+            client.at = self._clock()
+            return client
+
+    def delete(self, workspace_id: int, client_ids: list[int]) -> None:
+        """Delete all of them, or none when one is missing."""
+        with self.lock:
+            clients = [self.get(workspace_id, client_id) for client_id in client_ids]
+            now = self._clock()
+            for client in clients:
+                client.deleted_at = client.at = now
+
+    def archive(self, workspace: Workspace, client_ids: list[int]) -> list[int]:
+        """Archive the clients and their active projects; the ids of those projects."""
+        with self.lock:
+            clients = [self.get(workspace.id, client_id) for client_id in client_ids]
+            if not workspace.premium:
+                raise TogglError(402, errors.PREMIUM_REQUIRED)
+            ids = {c.id for c in clients if not c.archived}  # an archived one archives nothing
+            archived = sorted(
+                p.id for p in self.projects.values() if p.active and p.client_id in ids
+            )
+            now = self._clock()
+            for project_id in archived:
+                self.projects[project_id].active = False
+            for client in clients:
+                if not client.archived:
+                    client.archived, client.at = True, now
+            return archived
+
+    def restore(
+        self, workspace_id: int, client_id: int, project_ids: list[int], restore_all: bool
+    ) -> Client:
+        with self.lock:
+            client = self.get(workspace_id, client_id)
+            if not client.archived:  # restoring an active client changes nothing [infer]
+                return client
+            for project in self.projects.values():
+                if project.client_id == client.id and (restore_all or project.id in project_ids):
+                    project.active = True
+            client.archived, client.at = False, self._clock()
+            return client
+
+    def by_ids(self, workspace_id: int, client_ids: list[int]) -> list[Client]:
+        found = (self.find(workspace_id, client_id) for client_id in dict.fromkeys(client_ids))
+        return [client for client in found if client is not None]
+
+    def changed_since(self, user: User, since: int | None) -> list[Client]:
+        """Clients of every workspace where the user may see clients, deleted ones with `since`."""
+        visible = {
+            wid for wid, role in user.roles.items()
+            if wid in self.workspaces
+            and (role == "admin" or not self.workspaces[wid].only_admins_may_create_projects)
+        }  # fmt: skip
+        return sorted(
+            (c for c in self.clients.values()
+             if c.wid in visible
+             and (c.at >= since if since is not None else c.deleted_at is None)),
+            key=lambda c: c.id,
+        )  # fmt: skip
