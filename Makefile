@@ -63,6 +63,7 @@ lint: bootstrap ## Lint the spec (openapi-spec-validator, Redocly recommended) a
 
 test: bootstrap lint check-generated ## The whole test suite (lint, drift check, pytest, contract)
 	$(RUN) pytest
+	$(MAKE) contract
 
 # --- the Toggl emulator -------------------------------------------------------------------------
 
@@ -71,3 +72,8 @@ mock: .venv/.synced ## Serve the Toggl emulator on 127.0.0.1:$(MOCK_PORT) (flags
 
 clean: ## Remove environments, caches and reports (not generated/)
 	rm -rf .venv $(TOOLS) node_modules reports .pytest_cache .mypy_cache .ruff_cache .hypothesis .schemathesis
+
+# --- contract verification ----------------------------------------------------------------------
+
+contract: .venv/.synced ## Verify openapi.yaml against the mock (or TOGGL_API_URL) with schemathesis
+	$(RUN) python scripts/contract.py

@@ -65,6 +65,9 @@ def json_type(value: Any) -> str:
 
 
 def is_int64(value: Any) -> bool:
+    """An integer in int64 range; `3.0` counts, as JSON Schema says it does [infer]."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     return isinstance(value, int) and not isinstance(value, bool) and INT64_MIN <= value <= INT64_MAX
 
 
@@ -85,7 +88,7 @@ def object_fields(body: Body, schema: dict[str, type]) -> dict[str, Any]:
         elif expected is int:
             if not is_int64(value):
                 raise body.bad_type(name, value, offset)
-            fields[name] = value
+            fields[name] = int(value)
         elif type(value) is not expected:
             raise body.bad_type(name, value, offset)
         else:
@@ -100,7 +103,7 @@ def int64_list(body: Body, value: Any, name: str, offset: int) -> list[int]:
     for item in value:
         if not is_int64(item):
             raise body.bad_type(name, item, offset)
-    return list(value)
+    return [int(item) for item in value]
 
 
 def id_array(body: Body, name: str) -> list[int]:
@@ -114,7 +117,7 @@ def id_array(body: Body, name: str) -> list[int]:
         if not is_int64(item):
             raise body.bad_type(name, item, len(body.text[:index].encode("utf-8")))
         index = _skip(body.text, index) + 1  # past "," or "]"
-    return list(body.value)
+    return [int(item) for item in body.value]
 
 
 def _members_with_offsets(text: str) -> Iterator[tuple[str, Any, int]]:

@@ -1,0 +1,84 @@
+"""`make contract`: verify that a server agrees with `openapi.yaml`, with every schemathesis check.
+
+Without `TOGGL_API_URL` it starts the Toggl emulator on a free port, waits for its health, runs
+schemathesis (all checks, all phases, positive and negative data, plus the Toggl semantics of
+`contract_checks.py`) and stops it. With `TOGGL_API_URL` (and `TOGGL_API_TOKEN`,
+`TOGGL_WORKSPACE_ID`) it runs the same verification against that server instead; the run creates,
+changes and deletes clients there, so point it at a sandbox workspace only.
+
+Reproducible: in CI (`CI=true`) the seed is fixed (`CONTRACT_SEED`, default 1); elsewhere it is
+random. The seed is printed either way. JUnit XML goes to `reports/contract/junit.xml`; every
+failure is printed with its operation, check and a curl command with the credentials filtered.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+from mock_server import ROOT, MockServer
+
+REPORTS = ROOT / "reports" / "contract"
+MOCK_CREDENTIALS = {"TOGGL_API_TOKEN": "mock-admin-token", "TOGGL_WORKSPACE_ID": "1001"}
+
+
+def basic_auth(token: str) -> str:
+    return "Basic " + base64.b64encode(f"{token}:api_token".encode()).decode()
+
+
+def pick_seed() -> int:
+    if "CONTRACT_SEED" in os.environ:
+        return int(os.environ["CONTRACT_SEED"])
+    return 1 if os.environ.get("CI") == "true" else random.randrange(2**31)
+
+
+def run_schemathesis(base_url: str, token: str, workspace_id: str, seed: int) -> int:
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "TOGGL_AUTHORIZATION": basic_auth(token),
+        "TOGGL_WORKSPACE_ID": workspace_id,
+        "SCHEMATHESIS_HOOKS": "contract_checks",
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "scripts"), str(ROOT)]),
+    }
+    command = [
+        sys.executable, "-m", "schemathesis.cli", "run", str(ROOT / "openapi.yaml"),
+        "--url", base_url,
+        "--seed", str(seed),
+        "--generation-database", "none",
+        "--report", "junit",
+        "--report-junit-path", str(REPORTS / "junit.xml"),
+        "--no-color",
+    ]  # fmt: skip
+    print(f"contract: schemathesis against {base_url}, workspace {workspace_id}, seed {seed}")
+    print(f"contract: reproduce with CONTRACT_SEED={seed} make contract", flush=True)
+    return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
+
+
+def main() -> int:
+    url = os.environ.get("TOGGL_API_URL")
+    seed = pick_seed()
+    if url:
+        missing = [name for name in ("TOGGL_API_TOKEN", "TOGGL_WORKSPACE_ID") if not os.environ.get(name)]
+        if missing:
+            print(f"contract: TOGGL_API_URL is set; also set {' and '.join(missing)}", file=sys.stderr)
+            return 2
+        print("contract: this run creates, changes and deletes clients: use a sandbox workspace")
+        return run_schemathesis(
+            url.rstrip("/"), os.environ["TOGGL_API_TOKEN"], os.environ["TOGGL_WORKSPACE_ID"], seed
+        )
+    with MockServer() as server:
+        code = run_schemathesis(
+            server.base_url, MOCK_CREDENTIALS["TOGGL_API_TOKEN"], MOCK_CREDENTIALS["TOGGL_WORKSPACE_ID"], seed
+        )
+        if code != 0:
+            print("contract: the mock's log follows\n" + server.log(), file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
