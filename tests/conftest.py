@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from starlette.testclient import TestClient
 
 from mock import MockOptions, create_app
 from mock_server import MockServer
@@ -27,12 +28,10 @@ def spec() -> dict[str, Any]:
 
 def api_client(auth: tuple[str, str] | None = ADMIN, **options: Any) -> httpx.Client:
     """An httpx client talking to a fresh emulator in-process."""
-    app = create_app(MockOptions(**options))
-    return httpx.Client(
-        transport=httpx.ASGITransport(app=app),  # type: ignore[arg-type]
-        base_url="http://mock/api/v9",
-        auth=auth,
-    )
+    client = TestClient(create_app(MockOptions(**options)), base_url="http://mock/api/v9")
+    if auth is not None:
+        client.auth = auth
+    return client
 
 
 @pytest.fixture
