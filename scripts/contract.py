@@ -54,6 +54,8 @@ def run_schemathesis(base_url: str, token: str, workspace_id: str, seed: int) ->
         "--report-junit-path", str(REPORTS / "junit.xml"),
         "--no-color",
     ]  # fmt: skip
+    if os.environ.get("CONTRACT_MAX_EXAMPLES"):
+        command += ["--max-examples", os.environ["CONTRACT_MAX_EXAMPLES"]]
     print(f"contract: schemathesis against {base_url}, workspace {workspace_id}, seed {seed}")
     print(f"contract: reproduce with CONTRACT_SEED={seed} make contract", flush=True)
     return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
