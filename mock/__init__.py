@@ -7,6 +7,6 @@ Written from what is known of the live API (`../shared/toggl-clients-api.md`), n
     app = create_app(MockOptions(hourly_quota=30))   # an ASGI app, for tests
 """
 
-from mock.app import MockOptions, create_app
+from .app import MockOptions, create_app
 
 __all__ = ["MockOptions", "create_app"]

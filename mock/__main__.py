@@ -7,8 +7,8 @@ import sys
 
 import uvicorn
 
-from mock.app import API_PREFIX, MockOptions, create_app
-from mock.seed import credentials_summary, load_seed
+from .app import API_PREFIX, MockOptions, create_app
+from .seed import credentials_summary, load_seed
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -16,9 +16,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=4010)
     parser.add_argument("--seed", help="seed file (JSON or YAML) instead of mock/seed.yaml")
-    parser.add_argument("--rate-limit", type=float, metavar="RPS", help="leaky bucket per token → 429")
     parser.add_argument(
-        "--hourly-quota", type=int, metavar="N", help="requests per user and workspace per hour → 402"
+        "--rate-limit", type=float, metavar="RPS", help="leaky bucket per token → 429"
+    )
+    parser.add_argument(
+        "--hourly-quota",
+        type=int,
+        metavar="N",
+        help="requests per user and workspace per hour → 402",
     )
     parser.add_argument("--error-rate", type=float, default=0.0, metavar="P", help="random 500s")
     parser.add_argument("--fault-seed", type=int, help="seed of the random faults")

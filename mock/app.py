@@ -25,13 +25,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mock import errors
-from mock.errors import TogglError
-from mock.handlers import EMPTY, ROUTES, Call, Operation
-from mock.limits import Faults, HourlyQuota, RateLimiter
-from mock.payloads import INT64_MAX, Body, decode
-from mock.seed import load_seed
-from mock.store import Store, User
+from . import errors
+from .errors import TogglError
+from .handlers import EMPTY, ROUTES, Call, Operation
+from .limits import Faults, HourlyQuota, RateLimiter
+from .payloads import INT64_MAX, Body, decode
+from .seed import load_seed
+from .store import Store, User
 
 API_PREFIX = "/api/v9"
 JSON_TYPE = "application/json; charset=utf-8"
@@ -79,7 +79,9 @@ class Emulator:
         self.rate_limiter = (
             RateLimiter(options.rate_limit, options.clock) if options.rate_limit else None
         )
-        self.quota = HourlyQuota(options.hourly_quota, options.clock) if options.hourly_quota else None
+        self.quota = (
+            HourlyQuota(options.hourly_quota, options.clock) if options.hourly_quota else None
+        )
         self.faults = Faults(options.error_rate, options.fault_seed)
 
     def reset(self) -> None:

@@ -44,8 +44,7 @@ def wrong_type(field: str, json_type: str, offset: int) -> str:
 
 def quota_exhausted(resets_in: int) -> str:
     return (
-        "You have hit your hourly limit for API calls. "
-        f"Your quota resets in {resets_in} seconds."
+        f"You have hit your hourly limit for API calls. Your quota resets in {resets_in} seconds."
     )
 
 

@@ -11,10 +11,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from mock import errors, payloads
-from mock.errors import TogglError
-from mock.payloads import Body
-from mock.store import Store, User
+from . import errors, payloads
+from .errors import TogglError
+from .payloads import Body
+from .store import Store, User
 
 EMPTY = object()
 CLIENT_FIELDS: dict[str, type] = {"name": str, "notes": str, "wid": int, "external_reference": str}
@@ -63,7 +63,7 @@ def list_clients(call: Call) -> Any:
     status = call.query.get("status", "active")
     if status not in ("active", "archived", "both"):
         raise TogglError(400, errors.STATUS_INVALID)
-    clients = call.store.list(call.workspace_id, status, call.query.get("name", ""))
+    clients = call.store.matching(call.workspace_id, status, call.query.get("name", ""))
     permissions = call.store.permissions(call.user, call.workspace_id)
     return [c.to_json(permissions=permissions, total_count=len(clients)) for c in clients]
 
@@ -112,7 +112,8 @@ def _client_ids(body: Body) -> list[int]:
     """Ids from a bare array (Toggl's description) or `{"client_ids": [...]}` (Toggl's web app)."""
     if isinstance(body.value, list):
         return payloads.id_array(body, "client_ids")
-    return list(payloads.object_fields(body, IDS_FIELDS).get("client_ids", []))
+    ids: list[int] = payloads.object_fields(body, IDS_FIELDS).get("client_ids", [])
+    return ids
 
 
 def _bare_ids(body: Body) -> list[int]:

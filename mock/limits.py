@@ -13,8 +13,8 @@ import random
 from collections import defaultdict, deque
 from collections.abc import Callable, Hashable
 
-from mock import errors
-from mock.errors import TogglError
+from . import errors
+from .errors import TogglError
 
 QUOTA_WINDOW_SECONDS = 3600
 

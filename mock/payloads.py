@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from mock import errors
-from mock.errors import TogglError
+from . import errors
+from .errors import TogglError
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _DECODER = json.JSONDecoder()
@@ -68,7 +68,9 @@ def is_int64(value: Any) -> bool:
     """An integer in int64 range; `3.0` counts, as JSON Schema says it does [infer]."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return isinstance(value, int) and not isinstance(value, bool) and INT64_MIN <= value <= INT64_MAX
+    return (
+        isinstance(value, int) and not isinstance(value, bool) and INT64_MIN <= value <= INT64_MAX
+    )
 
 
 def object_fields(body: Body, schema: dict[str, type]) -> dict[str, Any]:

@@ -13,13 +13,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from mock import errors
-from mock.errors import TogglError
+from . import errors
+from .errors import TogglError
 
 # Go's unicode.IsSpace, which strings.TrimSpace uses ([infer] Toggl trims names with it). The spec's
 # ClientName pattern lists the same characters.
-WHITESPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + (
-    "\u2028\u2029\u202f\u205f\u3000"
+WHITESPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + ("\u2028\u2029\u202f\u205f\u3000")
 )
 ADMIN_PERMISSIONS = ["archive", "update", "remove"]
 FIRST_CLIENT_ID = 61_300_000
@@ -200,7 +202,7 @@ class Store:
             if other.id != own_id and other.name.casefold() == folded:
                 raise TogglError(400, errors.NAME_TAKEN)
 
-    def list(self, workspace_id: int, status: str, name: str) -> list[Client]:
+    def matching(self, workspace_id: int, status: str, name: str) -> list[Client]:
         wanted = {"active": (False,), "archived": (True,), "both": (False, True)}[status]
         needle = name.casefold()
         return sorted(

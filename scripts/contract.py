@@ -18,7 +18,6 @@ import os
 import random
 import subprocess
 import sys
-from pathlib import Path
 
 from mock_server import ROOT, MockServer
 
@@ -65,9 +64,13 @@ def main() -> int:
     url = os.environ.get("TOGGL_API_URL")
     seed = pick_seed()
     if url:
-        missing = [name for name in ("TOGGL_API_TOKEN", "TOGGL_WORKSPACE_ID") if not os.environ.get(name)]
+        missing = [
+            name for name in ("TOGGL_API_TOKEN", "TOGGL_WORKSPACE_ID") if not os.environ.get(name)
+        ]
         if missing:
-            print(f"contract: TOGGL_API_URL is set; also set {' and '.join(missing)}", file=sys.stderr)
+            print(
+                f"contract: TOGGL_API_URL is set; also set {' and '.join(missing)}", file=sys.stderr
+            )
             return 2
         print("contract: this run creates, changes and deletes clients: use a sandbox workspace")
         return run_schemathesis(
@@ -75,7 +78,10 @@ def main() -> int:
         )
     with MockServer() as server:
         code = run_schemathesis(
-            server.base_url, MOCK_CREDENTIALS["TOGGL_API_TOKEN"], MOCK_CREDENTIALS["TOGGL_WORKSPACE_ID"], seed
+            server.base_url,
+            MOCK_CREDENTIALS["TOGGL_API_TOKEN"],
+            MOCK_CREDENTIALS["TOGGL_WORKSPACE_ID"],
+            seed,
         )
         if code != 0:
             print("contract: the mock's log follows\n" + server.log(), file=sys.stderr)

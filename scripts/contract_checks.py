@@ -27,8 +27,10 @@ from schemathesis import Case, Response
 
 CLIENTS = "/workspaces/{workspace_id}/clients"
 CLIENT = CLIENTS + "/{client_id}"
-WHITESPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + (
-    "\u2028\u2029\u202f\u205f\u3000"
+WHITESPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + ("\u2028\u2029\u202f\u205f\u3000")
 )
 NAME_TAKEN = "Name has already been taken"
 

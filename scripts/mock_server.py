@@ -36,7 +36,8 @@ class MockServer:
         self.origin = f"http://127.0.0.1:{self.port}"
         self.base_url = f"{self.origin}/api/v9"
         self.startup_timeout = startup_timeout
-        self._log = tempfile.NamedTemporaryFile(prefix="toggl-mock-", suffix=".log", delete=False)
+        # Kept open for the child process's whole life; closed in stop().
+        self._log = tempfile.NamedTemporaryFile(prefix="toggl-mock-", suffix=".log", delete=False)  # noqa: SIM115
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> MockServer:
@@ -48,7 +49,9 @@ class MockServer:
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise RuntimeError(f"the mock exited with {self._process.returncode}:\n{self.log()}")
+                raise RuntimeError(
+                    f"the mock exited with {self._process.returncode}:\n{self.log()}"
+                )
             try:
                 with urllib.request.urlopen(f"{self.origin}/_mock/health", timeout=1) as reply:
                     if reply.status == 200:
@@ -56,7 +59,9 @@ class MockServer:
             except OSError:
                 time.sleep(0.05)
         self.stop()
-        raise RuntimeError(f"the mock did not become healthy in {self.startup_timeout}s:\n{self.log()}")
+        raise RuntimeError(
+            f"the mock did not become healthy in {self.startup_timeout}s:\n{self.log()}"
+        )
 
     def reset(self) -> None:
         request = urllib.request.Request(f"{self.origin}/_mock/reset", method="POST")

@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from mock_server import MockServer
 from starlette.testclient import TestClient
 
 from mock import MockOptions, create_app
-from mock_server import MockServer
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN = ("mock-admin-token", "api_token")

@@ -18,10 +18,13 @@ from typing import Any
 import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from mock import create_app  # noqa: E402
 from starlette.types import ASGIApp, Message, Receive, Scope, Send  # noqa: E402
 
-Rewrite = Callable[[Scope, int, list[tuple[bytes, bytes]], bytes], tuple[int, list[tuple[bytes, bytes]], bytes]]
+from mock import create_app  # noqa: E402
+
+Rewrite = Callable[
+    [Scope, int, list[tuple[bytes, bytes]], bytes], tuple[int, list[tuple[bytes, bytes]], bytes]
+]
 
 
 def rewriting(app: ASGIApp, rewrite: Rewrite) -> ASGIApp:
@@ -39,7 +42,9 @@ def rewriting(app: ASGIApp, rewrite: Rewrite) -> ASGIApp:
                 chunks.append(message.get("body", b""))
 
         await app(scope, receive, collect)
-        status, headers, body = rewrite(scope, start["status"], list(start["headers"]), b"".join(chunks))
+        status, headers, body = rewrite(
+            scope, start["status"], list(start["headers"]), b"".join(chunks)
+        )
         headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
         headers.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -57,12 +62,16 @@ def drop_at(scope: Scope, status: int, headers: list[tuple[bytes, bytes]], body:
     return status, headers, body
 
 
-def gone_instead_of_404(scope: Scope, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> Any:
+def gone_instead_of_404(
+    scope: Scope, status: int, headers: list[tuple[bytes, bytes]], body: bytes
+) -> Any:
     """Status: an undocumented 410 where Toggl answers 404."""
     return (410 if status == 404 else status), headers, body
 
 
-def no_missing_auth_header(scope: Scope, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> Any:
+def no_missing_auth_header(
+    scope: Scope, status: int, headers: list[tuple[bytes, bytes]], body: bytes
+) -> Any:
     """Header: the 401 loses `X-Authorization-Missing`."""
     return status, [(k, v) for k, v in headers if k.lower() != b"x-authorization-missing"], body
 

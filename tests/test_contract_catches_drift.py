@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-
 from conftest import ROOT
 from mock_server import free_port
 

@@ -6,15 +6,17 @@ from __future__ import annotations
 import os
 from base64 import b64encode
 
+import contract_checks  # noqa: F401  (registers the Toggl semantics checks)
 import pytest
 import schemathesis
-
-import contract_checks  # noqa: F401  (registers the Toggl semantics checks)
 from conftest import ROOT
+
 from mock import create_app
 
 os.environ.setdefault("TOGGL_WORKSPACE_ID", "1001")
-os.environ.setdefault("TOGGL_AUTHORIZATION", "Basic " + b64encode(b"mock-admin-token:api_token").decode())
+os.environ.setdefault(
+    "TOGGL_AUTHORIZATION", "Basic " + b64encode(b"mock-admin-token:api_token").decode()
+)
 
 pytestmark = [pytest.mark.contract, pytest.mark.mock]
 

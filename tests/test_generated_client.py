@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from toggl_track_client import Client
 from toggl_track_client.api.clients import (
     archive_client,
@@ -50,7 +49,9 @@ BASIC = "Basic " + base64.b64encode(b"secret-token:api_token").decode()
 
 
 class Recorder:
-    def __init__(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, body: Any = None, headers: dict[str, str] | None = None
+    ) -> None:
         self.status, self.body, self.headers = status, body, headers or {}
         self.requests: list[httpx.Request] = []
 
@@ -69,7 +70,10 @@ class Recorder:
 def client_for(recorder: Recorder) -> Client:
     return Client(
         base_url="https://api.track.toggl.com/api/v9",
-        httpx_args={"transport": httpx.MockTransport(recorder), "auth": ("secret-token", "api_token")},
+        httpx_args={
+            "transport": httpx.MockTransport(recorder),
+            "auth": ("secret-token", "api_token"),
+        },
     )
 
 
@@ -104,7 +108,9 @@ CASES: list[tuple[str, Call, str, str, dict[str, str], Any, Any]] = [
 IDS = [case[0] for case in CASES]
 
 
-@pytest.mark.parametrize(("name", "call", "method", "path", "query", "sent", "answer"), CASES, ids=IDS)
+@pytest.mark.parametrize(
+    ("name", "call", "method", "path", "query", "sent", "answer"), CASES, ids=IDS
+)
 def test_each_operation_sends_method_path_query_body_and_basic_auth(
     name: str, call: Call, method: str, path: str, query: dict[str, str], sent: Any, answer: Any
 ) -> None:
@@ -123,7 +129,9 @@ def test_each_operation_sends_method_path_query_body_and_basic_auth(
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize(("name", "call", "method", "path", "query", "sent", "answer"), CASES, ids=IDS)
+@pytest.mark.parametrize(
+    ("name", "call", "method", "path", "query", "sent", "answer"), CASES, ids=IDS
+)
 def test_each_operation_parses_its_200(
     name: str, call: Call, method: str, path: str, query: dict[str, str], sent: Any, answer: Any
 ) -> None:

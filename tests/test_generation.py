@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from check_generated import drift
 from generate import OUTPUT, STAMP_NAME, generate_tree, iter_files, spec_sha256
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from conftest import MEMBER, OUTSIDER, api_client
 
 pytestmark = pytest.mark.mock
@@ -18,14 +17,20 @@ def create(api: httpx.Client, **body: object) -> dict[str, object]:
     return data
 
 
-def test_create_trims_the_name_records_the_creator_and_omits_empty_fields(api: httpx.Client) -> None:
+def test_create_trims_the_name_records_the_creator_and_omits_empty_fields(
+    api: httpx.Client,
+) -> None:
     client = create(api, name="  Umbrella\u3000", notes="", wid=9999)
     assert client["name"] == "Umbrella"
     assert client["wid"] == 1001  # the path wins over the body's wid
     assert client["creator_id"] == 9876543
     assert "notes" not in client and "external_reference" not in client
     assert client["permissions"] == ["archive", "update", "remove"]
-    assert isinstance(client["at"], str) and client["at"].endswith("+00:00") and "." not in client["at"]
+    assert (
+        isinstance(client["at"], str)
+        and client["at"].endswith("+00:00")
+        and "." not in client["at"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -61,7 +66,10 @@ def test_update_is_partial_and_ignores_the_body_wid(api: httpx.Client) -> None:
 
 def test_update_of_an_unknown_client_answers_the_documented_404(api: httpx.Client) -> None:
     response = api.put(f"{W}/999", json={"name": "x"})
-    assert (response.status_code, response.json()) == (404, "Client doesn't exist in the workspace.")
+    assert (response.status_code, response.json()) == (
+        404,
+        "Client doesn't exist in the workspace.",
+    )
 
 
 def test_a_client_may_keep_its_own_name_but_not_take_another(api: httpx.Client) -> None:

@@ -6,7 +6,6 @@ import base64
 
 import httpx
 import pytest
-
 from conftest import ADMIN, MEMBER, OUTSIDER, api_client
 
 pytestmark = pytest.mark.mock
@@ -55,7 +54,9 @@ def test_bad_input_is_a_toggl_shaped_400_and_changes_nothing(
     api: httpx.Client, method: str, path: str, content: bytes, message: str | None
 ) -> None:
     before = snapshot(api)
-    response = api.request(method, path, content=content, headers={"content-type": "application/json"})
+    response = api.request(
+        method, path, content=content, headers={"content-type": "application/json"}
+    )
     if message is None:
         assert response.status_code == 200
         return
@@ -74,7 +75,9 @@ def test_the_content_type_is_not_what_decides(api: httpx.Client) -> None:
     # Toggl's Go backend reads the body as JSON whatever it is labelled [infer].
     ok = api.post(W, content=b'{"name": "Labelled text"}', headers={"content-type": "text/plain"})
     assert ok.status_code == 200
-    form = api.post(W, content=b"name=x", headers={"content-type": "application/x-www-form-urlencoded"})
+    form = api.post(
+        W, content=b"name=x", headers={"content-type": "application/x-www-form-urlencoded"}
+    )
     assert (form.status_code, form.json()) == (400, "JSON is not valid")
 
 
@@ -136,7 +139,10 @@ def test_email_and_password_work_like_the_token() -> None:
 def test_a_user_without_access_to_the_workspace_gets_403(path: str) -> None:
     with api_client(OUTSIDER) as outsider:
         response = outsider.get(path)
-    assert (response.status_code, response.json()) == (403, "User does not have access to this resource")
+    assert (response.status_code, response.json()) == (
+        403,
+        "User does not have access to this resource",
+    )
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ import sys
 
 import httpx
 import pytest
-
 from conftest import ADMIN, ROOT
 from mock_server import MockServer
 

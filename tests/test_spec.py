@@ -121,7 +121,9 @@ def test_path_ids_are_positive_64_bit_integers(spec: dict[str, Any]) -> None:
 
 def test_the_seed_page_is_in_the_update_operation(spec: dict[str, Any]) -> None:
     _, _, update = operations(spec)["updateClient"]
-    path_params = [resolve(spec, p)["name"] for p in spec["paths"][OPERATIONS_PATH_UPDATE]["parameters"]]
+    path_params = [
+        resolve(spec, p)["name"] for p in spec["paths"][OPERATIONS_PATH_UPDATE]["parameters"]
+    ]
     assert path_params == ["workspace_id", "client_id"]
     body = resolve(spec, update["requestBody"]["content"]["application/json"]["schema"])
     assert {"name", "notes", "wid"} <= set(body["properties"])
@@ -132,7 +134,9 @@ def test_the_seed_page_is_in_the_update_operation(spec: dict[str, Any]) -> None:
     }  # fmt: skip
     assert seed_fields <= set(client)
     assert {"200", "400", "403", "404", "500"} <= set(update["responses"])
-    bad_request = validator(spec, resolve(spec, update["responses"]["400"])["content"]["application/json"]["schema"])
+    bad_request = validator(
+        spec, resolve(spec, update["responses"]["400"])["content"]["application/json"]["schema"]
+    )
     for message in ("Client name maximum length is 255", "Client name cannot be empty"):
         assert bad_request.is_valid(message), message
     not_found = resolve(spec, update["responses"]["404"])["content"]["application/json"]["schema"]
@@ -168,13 +172,26 @@ def test_error_messages_are_pinned_so_that_a_changed_text_is_noticed(
 
 def test_client_schema_accepts_what_the_live_api_returns(spec: dict[str, Any]) -> None:
     client = validator(spec, {"$ref": "#/components/schemas/Client"})
-    recorded = {"id": 61250143, "wid": 1001, "archived": False, "name": "Acme", "at": "2024-03-17T10:55:38+00:00", "creator_id": 5}
+    recorded = {
+        "id": 61250143,
+        "wid": 1001,
+        "archived": False,
+        "name": "Acme",
+        "at": "2024-03-17T10:55:38+00:00",
+        "creator_id": 5,
+    }
     assert client.is_valid(recorded)
     assert client.is_valid({**recorded, "permissions": ["archive", "update", "remove"]})
     assert client.is_valid({**recorded, "permissions": "archive,update"})
     assert client.is_valid({**recorded, "a_field_toggl_adds_next_year": {"x": 1}})
     assert not client.is_valid({k: v for k, v in recorded.items() if k != "at"})
-    assert spec["components"]["schemas"]["Client"]["required"] == ["id", "wid", "name", "archived", "at"]
+    assert spec["components"]["schemas"]["Client"]["required"] == [
+        "id",
+        "wid",
+        "name",
+        "archived",
+        "at",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -194,7 +211,9 @@ def test_client_schema_accepts_what_the_live_api_returns(spec: dict[str, Any]) -
         ("é" * 255, True),  # code points, not UTF-8 bytes
     ],
 )
-def test_name_rules_in_the_schema_match_the_mock(spec: dict[str, Any], name: str, valid: bool) -> None:
+def test_name_rules_in_the_schema_match_the_mock(
+    spec: dict[str, Any], name: str, valid: bool
+) -> None:
     schema = validator(spec, {"$ref": "#/components/schemas/ClientName"})
     assert schema.is_valid(name) is valid
     mock_valid = bool(name.strip(WHITESPACE)) and len(name) <= 255
@@ -235,7 +254,9 @@ def test_every_example_is_valid_against_its_schema(spec: dict[str, Any]) -> None
         assert not errors, f"{label}: {errors}"
 
 
-def test_timestamps_in_examples_are_written_as_the_live_api_writes_them(spec: dict[str, Any]) -> None:
+def test_timestamps_in_examples_are_written_as_the_live_api_writes_them(
+    spec: dict[str, Any],
+) -> None:
     text = str(_examples(spec))
     stamps = re.findall(r"'at': '([^']+)'", text)
     assert stamps and all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", s) for s in stamps)
@@ -243,5 +264,7 @@ def test_timestamps_in_examples_are_written_as_the_live_api_writes_them(spec: di
 
 def test_create_links_to_every_operation_on_the_created_client(spec: dict[str, Any]) -> None:
     _, _, create = operations(spec)["createClient"]
-    links = {resolve(spec, link)["operationId"] for link in create["responses"]["200"]["links"].values()}
+    links = {
+        resolve(spec, link)["operationId"] for link in create["responses"]["200"]["links"].values()
+    }
     assert links == ADDRESSES_A_CLIENT
