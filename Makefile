@@ -48,7 +48,10 @@ generate: .venv/.synced ## Regenerate generated/ from openapi.yaml
 
 check-generated: .venv/.synced ## Fail when generated/ differs from a fresh generation of openapi.yaml
 	$(RUN) python scripts/check_generated.py
-	cd generated && ../$(RUN) ruff check --quiet . && ../$(RUN) mypy --strict --no-incremental toggl_track_client
+	@# From inside generated/ so its own ruff settings apply; not via `uv run`, which would take
+	@# generated/pyproject.toml for a project and make it a virtual environment.
+	cd generated && $(CURDIR)/.venv/bin/ruff check --quiet --no-cache . \
+		&& $(CURDIR)/.venv/bin/mypy --strict --no-incremental --cache-dir=/dev/null toggl_track_client
 
 lint: bootstrap ## Lint the spec (openapi-spec-validator, Redocly recommended) and the hand-written code
 	$(RUN) openapi-spec-validator openapi.yaml
