@@ -80,3 +80,9 @@ clean: ## Remove environments, caches and reports (not generated/)
 
 contract: .venv/.synced ## Verify openapi.yaml against the mock (or TOGGL_API_URL) with schemathesis
 	$(RUN) python scripts/contract.py
+
+contract-live: .venv/.synced ## Verify the live API (TOGGL_API_TOKEN, TOGGL_WORKSPACE_ID; budget TOGGL_CONTRACT_BUDGET=30)
+	$(RUN) python scripts/contract_live.py
+
+contract-cleanup: .venv/.synced ## Delete clients left by earlier live runs (names toggl-contract-*)
+	$(RUN) python scripts/contract_live.py cleanup

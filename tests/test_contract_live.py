@@ -1,0 +1,206 @@
+"""The live contract run: safe by construction, on a budget, and cleaned up whatever happens.
+
+The live API cannot be reached from here, so the live mode runs against the emulator over HTTP
+with Toggl's limits on (`--rate-limit 1 --hourly-quota 30`).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+import httpx
+import pytest
+from conftest import MEMBER, ROOT
+from live_session import LiveSession, StopRun, UnsafeRequest
+from mock_server import MockServer
+
+pytestmark = [pytest.mark.contract]
+LIMITS = ["--rate-limit", "1", "--hourly-quota", "30"]
+
+
+def scripted(status: int = 200, body: Any = None, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    sent: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(status, json=body if body is not None else {}, headers=headers)
+
+    return httpx.MockTransport(handle), sent
+
+
+def session(transport: httpx.MockTransport, **kwargs: Any) -> LiveSession:
+    defaults: dict[str, Any] = {"interval": 0.0, "sleep": lambda s: None}
+    return LiveSession(
+        "https://toggl.test/api/v9", "s3cret", 1001, transport=transport, **{**defaults, **kwargs}
+    )
+
+
+def test_the_session_refuses_other_workspaces_and_clients_it_did_not_create() -> None:
+    transport, sent = scripted()
+    live = session(transport)
+    with pytest.raises(UnsafeRequest):
+        live.request("GET", "/workspaces/1002/clients")
+    with pytest.raises(UnsafeRequest):
+        live.request("DELETE", "/workspaces/1001/clients/61250143")
+    with pytest.raises(UnsafeRequest):
+        live.request("POST", "/workspaces/1001/clients/delete", json=[61250143])
+    live.adopt(7)
+    live.request("DELETE", "/workspaces/1001/clients/7")
+    assert [r.url.path for r in sent] == ["/api/v9/workspaces/1001/clients/7"]
+
+
+def test_the_session_keeps_its_budget_and_a_reserve_for_cleanup() -> None:
+    transport, sent = scripted()
+    live = session(transport, budget=5, reserve=2)
+    for _ in range(3):
+        live.request("GET", "/workspaces/1001/clients")
+    with pytest.raises(StopRun, match="budget"):
+        live.request("GET", "/workspaces/1001/clients")
+    live.request("GET", "/workspaces/1001/clients", cleanup=True)
+    live.request("GET", "/workspaces/1001/clients", cleanup=True)
+    with pytest.raises(StopRun):
+        live.request("GET", "/workspaces/1001/clients", cleanup=True)
+    assert len(sent) == 5
+
+
+def test_the_session_stops_before_the_quota_runs_out() -> None:
+    transport, sent = scripted(
+        headers={"X-Toggl-Quota-Remaining": "2", "X-Toggl-Quota-Resets-In": "900"}
+    )
+    live = session(transport, budget=30, reserve=2)
+    live.request("GET", "/workspaces/1001/clients")
+    with pytest.raises(StopRun, match="quota"):
+        live.request("GET", "/workspaces/1001/clients")
+    assert len(sent) == 1  # the 2 left are the cleanup reserve
+
+
+def test_a_402_for_an_exhausted_quota_stops_the_run_and_is_not_retried() -> None:
+    transport, sent = scripted(
+        402, "quota", {"X-Toggl-Quota-Remaining": "0", "X-Toggl-Quota-Resets-In": "60"}
+    )
+    with pytest.raises(StopRun, match="resets in 60"):
+        session(transport).request("GET", "/workspaces/1001/clients")
+    assert len(sent) == 1
+
+
+def test_a_429_is_waited_out_and_counted() -> None:
+    answers = iter([429, 429, 200])
+    waits: list[float] = []
+    transport = httpx.MockTransport(lambda request: httpx.Response(next(answers), json="x"))
+    live = session(transport, sleep=waits.append, budget=10)
+    assert live.request("GET", "/workspaces/1001/clients").status_code == 200
+    assert live.sent == 3 and len(waits) == 2 and min(waits) >= 1.0
+
+
+def test_requests_are_paced_at_the_interval() -> None:
+    now = [100.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    transport, _ = scripted()
+    live = session(transport, interval=1.0, sleep=sleep, clock=lambda: now[0])
+    for _ in range(3):
+        live.request("GET", "/workspaces/1001/clients")
+        now[0] += 0.25
+    assert waits == [0.75, 0.75]
+
+
+def test_reproductions_never_show_the_token() -> None:
+    transport, _ = scripted()
+    live = session(transport)
+    response = live.request("POST", "/workspaces/1001/clients", json={"name": "x"})
+    curl = live.curl(response)
+    assert "s3cret" not in curl and "[redacted]" in curl
+    assert (
+        live.redact("token s3cret and czNjcmV0OmFwaV90b2tlbg==")
+        == "token [redacted] and [redacted]"
+    )
+
+
+def run_live(
+    server: MockServer, *extra: str, env: dict[str, str] | None = None, **kwargs: Any
+) -> Any:
+    environment = {
+        **os.environ,
+        "TOGGL_API_URL": server.base_url,
+        "TOGGL_API_TOKEN": "mock-admin-token",
+        "TOGGL_WORKSPACE_ID": "1001",
+        **(env or {}),
+    }
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "contract_live.py"), *extra],
+        cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kwargs,
+    )  # fmt: skip
+
+
+def everything(server: MockServer) -> list[Any]:
+    """All clients of 1001, read with the member's token (a quota of its own)."""
+    with httpx.Client(base_url=server.base_url, auth=MEMBER) as api:
+        return list(api.get("/workspaces/1001/clients", params={"status": "both"}).json())
+
+
+@pytest.mark.slow
+def test_the_live_run_passes_within_toggls_limits_and_leaves_no_trace() -> None:
+    with MockServer(LIMITS) as server:
+        before = everything(server)
+        process = run_live(server)
+        output, _ = process.communicate(timeout=180)
+        assert process.returncode == 0, output
+        assert "402" not in output and "failed" in output and " 0 failed" in output
+        assert "skipped" in output and " 0 skipped" in output  # every step ran within the budget
+        assert everything(server) == before
+        assert "mock-admin-token" not in output
+        report = (ROOT / "reports" / "contract-live" / "junit.xml").read_text()
+        assert report.count("<testcase") == 12 and 'failures="0"' in report
+
+
+@pytest.mark.slow
+def test_an_interrupted_live_run_still_deletes_what_it_created() -> None:
+    with MockServer(LIMITS) as server:
+        before = everything(server)
+        process = run_live(server)
+        assert process.stdout is not None
+        for line in process.stdout:
+            if "create two clients" in line:
+                break
+        time.sleep(1.5)
+        process.send_signal(signal.SIGTERM)
+        output = process.stdout.read()
+        process.wait(timeout=60)
+        assert process.returncode == 1
+        assert "interrupted" in output and "cleanup: deleted 2 client(s)" in output
+        assert everything(server) == before
+
+
+def test_missing_credentials_are_a_clear_error() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOGGL_")}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "contract_live.py")],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "set TOGGL_API_TOKEN and TOGGL_WORKSPACE_ID" in result.stderr
+
+
+@pytest.mark.slow
+def test_cleanup_removes_leftovers_by_prefix_and_nothing_else() -> None:
+    with MockServer() as server:
+        with httpx.Client(base_url=server.base_url, auth=("mock-admin-token", "api_token")) as api:
+            api.post("/workspaces/1001/clients", json={"name": "toggl-contract-old-run-a"})
+            api.post("/workspaces/1001/clients", json={"name": "toggl-contract-old-run-b"})
+            api.post("/workspaces/1001/clients", json={"name": "Not toggl-contract- at the start"})
+        process = run_live(server, "cleanup", env={"TOGGL_CONTRACT_INTERVAL": "0"})
+        output, _ = process.communicate(timeout=60)
+        assert process.returncode == 0, output
+        assert "deleted 2 leftover client(s)" in output
+        names = {c["name"] for c in everything(server)}
+        assert "Not toggl-contract- at the start" in names
+        assert not any(n.startswith("toggl-contract-") for n in names)
