@@ -97,7 +97,7 @@ def main() -> None:
         if output.exists():
             shutil.rmtree(output)
         shutil.copytree(fresh, output)
-    print(f"generated {len(iter_files(output))} files into {output.relative_to(ROOT)}/")
+    print(f"generated {len(iter_files(output))} files into {output}")
 
 
 if __name__ == "__main__":

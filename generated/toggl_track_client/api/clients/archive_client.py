@@ -118,7 +118,7 @@ def sync(
     client_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Any | list[int] | str | None:
+) -> list[int]:
     """Archive a client
 
      Archives the client and its active projects; answers the ids of the projects it archived.
@@ -130,18 +130,24 @@ def sync(
         client_id (int): A Toggl id, a positive 64-bit integer.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
 
     Returns:
-        Any | list[int] | str
+        list[int]
     """
 
-    return sync_detailed(
+    kwargs = _get_kwargs(
         workspace_id=workspace_id,
         client_id=client_id,
-        client=client,
-    ).parsed
+    )
+
+    with errors.translate_transport_errors():
+        response = client.get_httpx_client().request(
+            **kwargs,
+        )
+    errors.raise_for_status(response)
+    return cast(list[int], _parse_response(client=client, response=response))
 
 
 async def asyncio_detailed(
@@ -183,7 +189,7 @@ async def asyncio(
     client_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Any | list[int] | str | None:
+) -> list[int]:
     """Archive a client
 
      Archives the client and its active projects; answers the ids of the projects it archived.
@@ -195,17 +201,19 @@ async def asyncio(
         client_id (int): A Toggl id, a positive 64-bit integer.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
 
     Returns:
-        Any | list[int] | str
+        list[int]
     """
 
-    return (
-        await asyncio_detailed(
-            workspace_id=workspace_id,
-            client_id=client_id,
-            client=client,
-        )
-    ).parsed
+    kwargs = _get_kwargs(
+        workspace_id=workspace_id,
+        client_id=client_id,
+    )
+
+    with errors.translate_transport_errors():
+        response = await client.get_async_httpx_client().request(**kwargs)
+    errors.raise_for_status(response)
+    return cast(list[int], _parse_response(client=client, response=response))

@@ -137,7 +137,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: list[int],
-) -> Any | list[ArchivedClients] | str | None:
+) -> list[ArchivedClients]:
     """Archive several clients
 
      Archives the listed clients and their active projects. All or nothing: when one id matches
@@ -149,18 +149,24 @@ def sync(
         body (list[int]): Client ids.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
 
     Returns:
-        Any | list[ArchivedClients] | str
+        list[ArchivedClients]
     """
 
-    return sync_detailed(
+    kwargs = _get_kwargs(
         workspace_id=workspace_id,
-        client=client,
         body=body,
-    ).parsed
+    )
+
+    with errors.translate_transport_errors():
+        response = client.get_httpx_client().request(
+            **kwargs,
+        )
+    errors.raise_for_status(response)
+    return cast(list[ArchivedClients], _parse_response(client=client, response=response))
 
 
 async def asyncio_detailed(
@@ -202,7 +208,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: list[int],
-) -> Any | list[ArchivedClients] | str | None:
+) -> list[ArchivedClients]:
     """Archive several clients
 
      Archives the listed clients and their active projects. All or nothing: when one id matches
@@ -214,17 +220,19 @@ async def asyncio(
         body (list[int]): Client ids.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
 
     Returns:
-        Any | list[ArchivedClients] | str
+        list[ArchivedClients]
     """
 
-    return (
-        await asyncio_detailed(
-            workspace_id=workspace_id,
-            client=client,
-            body=body,
-        )
-    ).parsed
+    kwargs = _get_kwargs(
+        workspace_id=workspace_id,
+        body=body,
+    )
+
+    with errors.translate_transport_errors():
+        response = await client.get_async_httpx_client().request(**kwargs)
+    errors.raise_for_status(response)
+    return cast(list[ArchivedClients], _parse_response(client=client, response=response))

@@ -130,7 +130,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: ClientCreate,
-) -> Any | ClientModel | str | None:
+) -> ClientModel:
     """Create a client
 
      Creates a client in the workspace. The name is trimmed, must not be empty, must be at most
@@ -143,18 +143,24 @@ def sync(
             workspace.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
 
     Returns:
-        Any | ClientModel | str
+        ClientModel
     """
 
-    return sync_detailed(
+    kwargs = _get_kwargs(
         workspace_id=workspace_id,
-        client=client,
         body=body,
-    ).parsed
+    )
+
+    with errors.translate_transport_errors():
+        response = client.get_httpx_client().request(
+            **kwargs,
+        )
+    errors.raise_for_status(response)
+    return cast(ClientModel, _parse_response(client=client, response=response))
 
 
 async def asyncio_detailed(
@@ -197,7 +203,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: ClientCreate,
-) -> Any | ClientModel | str | None:
+) -> ClientModel:
     """Create a client
 
      Creates a client in the workspace. The name is trimmed, must not be empty, must be at most
@@ -210,17 +216,19 @@ async def asyncio(
             workspace.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
 
     Returns:
-        Any | ClientModel | str
+        ClientModel
     """
 
-    return (
-        await asyncio_detailed(
-            workspace_id=workspace_id,
-            client=client,
-            body=body,
-        )
-    ).parsed
+    kwargs = _get_kwargs(
+        workspace_id=workspace_id,
+        body=body,
+    )
+
+    with errors.translate_transport_errors():
+        response = await client.get_async_httpx_client().request(**kwargs)
+    errors.raise_for_status(response)
+    return cast(ClientModel, _parse_response(client=client, response=response))

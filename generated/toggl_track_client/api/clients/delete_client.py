@@ -114,7 +114,7 @@ def sync(
     client_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Any | str | None:
+) -> None:
     """Delete a client
 
      Deletes the client. Toggl documents the success body as a number; its content is unknown,
@@ -125,18 +125,24 @@ def sync(
         client_id (int): A Toggl id, a positive 64-bit integer.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
 
     Returns:
-        Any | str
+        None
     """
 
-    return sync_detailed(
+    kwargs = _get_kwargs(
         workspace_id=workspace_id,
         client_id=client_id,
-        client=client,
-    ).parsed
+    )
+
+    with errors.translate_transport_errors():
+        response = client.get_httpx_client().request(
+            **kwargs,
+        )
+    errors.raise_for_status(response)
+    return None
 
 
 async def asyncio_detailed(
@@ -177,7 +183,7 @@ async def asyncio(
     client_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Any | str | None:
+) -> None:
     """Delete a client
 
      Deletes the client. Toggl documents the success body as a number; its content is unknown,
@@ -188,17 +194,19 @@ async def asyncio(
         client_id (int): A Toggl id, a positive 64-bit integer.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
 
     Returns:
-        Any | str
+        None
     """
 
-    return (
-        await asyncio_detailed(
-            workspace_id=workspace_id,
-            client_id=client_id,
-            client=client,
-        )
-    ).parsed
+    kwargs = _get_kwargs(
+        workspace_id=workspace_id,
+        client_id=client_id,
+    )
+
+    with errors.translate_transport_errors():
+        response = await client.get_async_httpx_client().request(**kwargs)
+    errors.raise_for_status(response)
+    return None

@@ -126,7 +126,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: list[int],
-) -> Any | str | None:
+) -> str:
     """Delete several clients
 
      Deletes the listed clients. All or nothing: when one id matches no client, nothing is
@@ -138,18 +138,24 @@ def sync(
         body (list[int]): Client ids.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
 
     Returns:
-        Any | str
+        str
     """
 
-    return sync_detailed(
+    kwargs = _get_kwargs(
         workspace_id=workspace_id,
-        client=client,
         body=body,
-    ).parsed
+    )
+
+    with errors.translate_transport_errors():
+        response = client.get_httpx_client().request(
+            **kwargs,
+        )
+    errors.raise_for_status(response)
+    return cast(str, _parse_response(client=client, response=response))
 
 
 async def asyncio_detailed(
@@ -191,7 +197,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: list[int],
-) -> Any | str | None:
+) -> str:
     """Delete several clients
 
      Deletes the listed clients. All or nothing: when one id matches no client, nothing is
@@ -203,17 +209,19 @@ async def asyncio(
         body (list[int]): Client ids.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
 
     Returns:
-        Any | str
+        str
     """
 
-    return (
-        await asyncio_detailed(
-            workspace_id=workspace_id,
-            client=client,
-            body=body,
-        )
-    ).parsed
+    kwargs = _get_kwargs(
+        workspace_id=workspace_id,
+        body=body,
+    )
+
+    with errors.translate_transport_errors():
+        response = await client.get_async_httpx_client().request(**kwargs)
+    errors.raise_for_status(response)
+    return cast(str, _parse_response(client=client, response=response))

@@ -119,7 +119,7 @@ def sync(
     client_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Any | ClientModel | str | None:
+) -> ClientModel:
     """Get a client
 
      One client of the workspace, active or archived.
@@ -129,18 +129,24 @@ def sync(
         client_id (int): A Toggl id, a positive 64-bit integer.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
 
     Returns:
-        Any | ClientModel | str
+        ClientModel
     """
 
-    return sync_detailed(
+    kwargs = _get_kwargs(
         workspace_id=workspace_id,
         client_id=client_id,
-        client=client,
-    ).parsed
+    )
+
+    with errors.translate_transport_errors():
+        response = client.get_httpx_client().request(
+            **kwargs,
+        )
+    errors.raise_for_status(response)
+    return cast(ClientModel, _parse_response(client=client, response=response))
 
 
 async def asyncio_detailed(
@@ -180,7 +186,7 @@ async def asyncio(
     client_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Any | ClientModel | str | None:
+) -> ClientModel:
     """Get a client
 
      One client of the workspace, active or archived.
@@ -190,17 +196,19 @@ async def asyncio(
         client_id (int): A Toggl id, a positive 64-bit integer.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
 
     Returns:
-        Any | ClientModel | str
+        ClientModel
     """
 
-    return (
-        await asyncio_detailed(
-            workspace_id=workspace_id,
-            client_id=client_id,
-            client=client,
-        )
-    ).parsed
+    kwargs = _get_kwargs(
+        workspace_id=workspace_id,
+        client_id=client_id,
+    )
+
+    with errors.translate_transport_errors():
+        response = await client.get_async_httpx_client().request(**kwargs)
+    errors.raise_for_status(response)
+    return cast(ClientModel, _parse_response(client=client, response=response))

@@ -139,7 +139,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: ClientIdsObject | list[int],
-) -> Any | list[ClientModel] | str | None:
+) -> list[ClientModel]:
     """Get clients by ids
 
      The clients of the workspace with the given ids, active or archived; ids that match no
@@ -152,18 +152,24 @@ def sync(
             `client_ids`.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
 
     Returns:
-        Any | list[ClientModel] | str
+        list[ClientModel]
     """
 
-    return sync_detailed(
+    kwargs = _get_kwargs(
         workspace_id=workspace_id,
-        client=client,
         body=body,
-    ).parsed
+    )
+
+    with errors.translate_transport_errors():
+        response = client.get_httpx_client().request(
+            **kwargs,
+        )
+    errors.raise_for_status(response)
+    return cast(list[ClientModel], _parse_response(client=client, response=response))
 
 
 async def asyncio_detailed(
@@ -206,7 +212,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: ClientIdsObject | list[int],
-) -> Any | list[ClientModel] | str | None:
+) -> list[ClientModel]:
     """Get clients by ids
 
      The clients of the workspace with the given ids, active or archived; ids that match no
@@ -219,17 +225,19 @@ async def asyncio(
             `client_ids`.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
 
     Returns:
-        Any | list[ClientModel] | str
+        list[ClientModel]
     """
 
-    return (
-        await asyncio_detailed(
-            workspace_id=workspace_id,
-            client=client,
-            body=body,
-        )
-    ).parsed
+    kwargs = _get_kwargs(
+        workspace_id=workspace_id,
+        body=body,
+    )
+
+    with errors.translate_transport_errors():
+        response = await client.get_async_httpx_client().request(**kwargs)
+    errors.raise_for_status(response)
+    return cast(list[ClientModel], _parse_response(client=client, response=response))

@@ -146,7 +146,7 @@ def sync(
     client: AuthenticatedClient | Client,
     status: ListClientsStatus | Unset = "active",
     name: str | Unset = UNSET,
-) -> Any | list[ClientModel] | str | None:
+) -> list[ClientModel]:
     """List clients of a workspace
 
      Clients of the workspace, filtered by `status` (active by default) and by a
@@ -159,19 +159,25 @@ def sync(
         name (str | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
 
     Returns:
-        Any | list[ClientModel] | str
+        list[ClientModel]
     """
 
-    return sync_detailed(
+    kwargs = _get_kwargs(
         workspace_id=workspace_id,
-        client=client,
         status=status,
         name=name,
-    ).parsed
+    )
+
+    with errors.translate_transport_errors():
+        response = client.get_httpx_client().request(
+            **kwargs,
+        )
+    errors.raise_for_status(response)
+    return cast(list[ClientModel], _parse_response(client=client, response=response))
 
 
 async def asyncio_detailed(
@@ -217,7 +223,7 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     status: ListClientsStatus | Unset = "active",
     name: str | Unset = UNSET,
-) -> Any | list[ClientModel] | str | None:
+) -> list[ClientModel]:
     """List clients of a workspace
 
      Clients of the workspace, filtered by `status` (active by default) and by a
@@ -230,18 +236,20 @@ async def asyncio(
         name (str | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
 
     Returns:
-        Any | list[ClientModel] | str
+        list[ClientModel]
     """
 
-    return (
-        await asyncio_detailed(
-            workspace_id=workspace_id,
-            client=client,
-            status=status,
-            name=name,
-        )
-    ).parsed
+    kwargs = _get_kwargs(
+        workspace_id=workspace_id,
+        status=status,
+        name=name,
+    )
+
+    with errors.translate_transport_errors():
+        response = await client.get_async_httpx_client().request(**kwargs)
+    errors.raise_for_status(response)
+    return cast(list[ClientModel], _parse_response(client=client, response=response))

@@ -121,7 +121,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     since: int | Unset = UNSET,
-) -> Any | list[ClientModel] | str | None:
+) -> list[ClientModel]:
     """List the clients of all my workspaces
 
      Clients of every workspace the user can see clients in, active and archived. With `since`,
@@ -132,17 +132,23 @@ def sync(
         since (int | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
 
     Returns:
-        Any | list[ClientModel] | str
+        list[ClientModel]
     """
 
-    return sync_detailed(
-        client=client,
+    kwargs = _get_kwargs(
         since=since,
-    ).parsed
+    )
+
+    with errors.translate_transport_errors():
+        response = client.get_httpx_client().request(
+            **kwargs,
+        )
+    errors.raise_for_status(response)
+    return cast(list[ClientModel], _parse_response(client=client, response=response))
 
 
 async def asyncio_detailed(
@@ -180,7 +186,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     since: int | Unset = UNSET,
-) -> Any | list[ClientModel] | str | None:
+) -> list[ClientModel]:
     """List the clients of all my workspaces
 
      Clients of every workspace the user can see clients in, active and archived. With `since`,
@@ -191,16 +197,18 @@ async def asyncio(
         since (int | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
 
     Returns:
-        Any | list[ClientModel] | str
+        list[ClientModel]
     """
 
-    return (
-        await asyncio_detailed(
-            client=client,
-            since=since,
-        )
-    ).parsed
+    kwargs = _get_kwargs(
+        since=since,
+    )
+
+    with errors.translate_transport_errors():
+        response = await client.get_async_httpx_client().request(**kwargs)
+    errors.raise_for_status(response)
+    return cast(list[ClientModel], _parse_response(client=client, response=response))

@@ -140,7 +140,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: ClientRestore | Unset = UNSET,
-) -> Any | ClientModel | str | None:
+) -> ClientModel:
     """Restore an archived client
 
      Restores the client, and the listed projects of it (or all of them, with
@@ -153,19 +153,25 @@ def sync(
         body (ClientRestore | Unset): Which projects of the client to restore with it.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
 
     Returns:
-        Any | ClientModel | str
+        ClientModel
     """
 
-    return sync_detailed(
+    kwargs = _get_kwargs(
         workspace_id=workspace_id,
         client_id=client_id,
-        client=client,
         body=body,
-    ).parsed
+    )
+
+    with errors.translate_transport_errors():
+        response = client.get_httpx_client().request(
+            **kwargs,
+        )
+    errors.raise_for_status(response)
+    return cast(ClientModel, _parse_response(client=client, response=response))
 
 
 async def asyncio_detailed(
@@ -211,7 +217,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: ClientRestore | Unset = UNSET,
-) -> Any | ClientModel | str | None:
+) -> ClientModel:
     """Restore an archived client
 
      Restores the client, and the listed projects of it (or all of them, with
@@ -224,18 +230,20 @@ async def asyncio(
         body (ClientRestore | Unset): Which projects of the client to restore with it.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
 
     Returns:
-        Any | ClientModel | str
+        ClientModel
     """
 
-    return (
-        await asyncio_detailed(
-            workspace_id=workspace_id,
-            client_id=client_id,
-            client=client,
-            body=body,
-        )
-    ).parsed
+    kwargs = _get_kwargs(
+        workspace_id=workspace_id,
+        client_id=client_id,
+        body=body,
+    )
+
+    with errors.translate_transport_errors():
+        response = await client.get_async_httpx_client().request(**kwargs)
+    errors.raise_for_status(response)
+    return cast(ClientModel, _parse_response(client=client, response=response))
