@@ -128,9 +128,10 @@ class RetryTransport(httpx.BaseTransport):
 
     def __init__(
         self, inner: httpx.BaseTransport, policy: RetryPolicy, quota: Quota, pacer: _Pacer,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:  # fmt: skip
-        self._inner, self._policy, self._quota, self._pacer, self._sleep = inner, policy, quota, pacer, sleep
+        self._inner, self._policy, self._quota, self._pacer = inner, policy, quota, pacer
+        self._sleep = sleep or time.sleep
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         attempt = 0
@@ -162,9 +163,10 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
 
     def __init__(
         self, inner: httpx.AsyncBaseTransport, policy: RetryPolicy, quota: Quota, pacer: _Pacer,
-        sleep: Callable[[float], Any] = asyncio.sleep,
+        sleep: Callable[[float], Any] | None = None,
     ) -> None:  # fmt: skip
-        self._inner, self._policy, self._quota, self._pacer, self._sleep = inner, policy, quota, pacer, sleep
+        self._inner, self._policy, self._quota, self._pacer = inner, policy, quota, pacer
+        self._sleep = sleep or asyncio.sleep
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         attempt = 0
