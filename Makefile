@@ -17,8 +17,8 @@ MOCK_ARGS ?=
 export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 
-.PHONY: all help bootstrap generate check-generated lint test test-unit mock contract \
-	contract-live contract-cleanup clean
+.PHONY: all help bootstrap generate check-generated lint test mock contract contract-live \
+	contract-cleanup release-check changelog build publish docs bench clean
 
 all: bootstrap generate contract ## The main job: bootstrap, regenerate, verify the contract against the mock
 
@@ -53,7 +53,7 @@ check-generated: .venv/.synced ## Fail when generated/ differs from a fresh gene
 	cd generated && $(CURDIR)/.venv/bin/ruff check --quiet --no-cache . \
 		&& $(CURDIR)/.venv/bin/mypy --strict --no-incremental --cache-dir=/dev/null toggl_track_client
 
-lint: bootstrap ## Lint the spec (openapi-spec-validator, Redocly recommended) and the hand-written code
+lint: bootstrap ## Lint the spec (openapi-spec-validator, Redocly), our code (ruff, mypy) and the workflows
 	$(RUN) openapi-spec-validator openapi.yaml
 	$(NODE_BIN)/redocly lint --format=stylish --max-problems=100 openapi.yaml
 	@$(NODE_BIN)/redocly lint --format=json openapi.yaml 2>/dev/null \
@@ -61,6 +61,8 @@ lint: bootstrap ## Lint the spec (openapi-spec-validator, Redocly recommended) a
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy mock scripts
+	$(RUN) check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(RUN) zizmor --offline --quiet .github/workflows/
 
 # --- tests --------------------------------------------------------------------------------------
 
@@ -86,3 +88,20 @@ contract-live: .venv/.synced ## Verify the live API (TOGGL_API_TOKEN, TOGGL_WORK
 
 contract-cleanup: .venv/.synced ## Delete clients left by earlier live runs (names toggl-contract-*)
 	$(RUN) python scripts/contract_live.py cleanup
+
+# --- release pipeline ---------------------------------------------------------------------------
+
+release-check: bootstrap ## Fail when info.version is not bumped as the changes since the last v* tag need
+	$(RUN) python scripts/release_check.py
+
+changelog: bootstrap ## Put the release check's entry for info.version at the top of CHANGELOG.md
+	$(RUN) python scripts/release_check.py --write-changelog
+
+build: .venv/.synced ## sdist + wheel of generated/ into dist/: reproducible, twine-checked, smoke-tested installed
+	$(RUN) python scripts/build.py
+
+publish: build ## Upload dist/ (PUBLISH_UPLOAD_URL, token from the environment); a dry run without credentials
+	$(RUN) python scripts/publish.py
+
+docs: node_modules/.installed ## Render openapi.yaml as a static HTML reference: build/docs/index.html
+	$(NODE_BIN)/redocly build-docs openapi.yaml --output build/docs/index.html
