@@ -80,9 +80,10 @@ def spec_diff(base_spec: Path) -> tuple[str, list[str]]:
     lines = [
         f"{change['impact']}: {change['kind']} {change['path'].removeprefix('#/')}"
         + (f" ({change['property']})" if change.get("property") else "")
-        for change in report["changes"]
+        for change in report.get("changes", [])
     ]
-    return report["bump"] if report["bump"] in LEVELS else "none", lines
+    bump = report.get("bump", "none")
+    return (bump if bump in LEVELS else "none"), lines
 
 
 def check() -> Verdict:
