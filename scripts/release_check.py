@@ -18,6 +18,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -78,12 +79,29 @@ def spec_diff(base_spec: Path) -> tuple[str, list[str]]:
         raise SystemExit(f"release-check: redocly diff failed:\n{result.stderr}")
     report = json.loads(result.stdout)
     lines = [
-        f"{change['impact']}: {change['kind']} {change['path'].removeprefix('#/')}"
-        + (f" ({change['property']})" if change.get("property") else "")
+        describe(change)
         for change in report.get("changes", [])
+        if not (change["path"] == "#/info" and change.get("property") == "version")
     ]
     bump = report.get("bump", "none")
     return (bump if bump in LEVELS else "none"), lines
+
+
+def describe(change: dict[str, Any]) -> str:
+    """One changelog line: `minor: added GET /workspaces/{workspace_id}/clients parameters/1 (per_page)`."""
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in change["path"].removeprefix("#/").split("/")]
+    if parts[0] == "paths" and len(parts) > 2:
+        where = " ".join([parts[2].upper(), parts[1], *parts[3:]])
+    else:
+        where = "/".join(parts)
+    detail = [change["property"]] if change.get("property") else []
+    for side in ("revision", "base"):
+        value = (change.get(side) or {}).get("value")
+        if isinstance(value, dict) and "name" in value:
+            detail.append(str(value["name"]))
+            break
+    suffix = f" ({', '.join(detail)})" if detail else ""
+    return f"{change['impact']}: {change['kind']} {where}{suffix}"
 
 
 def check() -> Verdict:
