@@ -39,10 +39,21 @@ def smoke_test(wheel: Path, scratch: Path) -> None:
     venv = scratch / "venv"
     subprocess.run([uv(), "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
     python = venv / "bin" / "python"
-    subprocess.run([uv(), "pip", "install", "--quiet", "--python", str(python), str(wheel)], check=True)
+    subprocess.run(
+        [uv(), "pip", "install", "--quiet", "--python", str(python), str(wheel)], check=True
+    )
     with MockServer() as server:
-        env = {"PATH": os.environ.get("PATH", ""), "TOGGL_API_URL": server.base_url, "TOGGL_API_TOKEN": "mock-admin-token"}
-        subprocess.run([str(python), "-I", str(ROOT / "scripts" / "smoke.py")], cwd=scratch, env=env, check=True)
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "TOGGL_API_URL": server.base_url,
+            "TOGGL_API_TOKEN": "mock-admin-token",
+        }
+        subprocess.run(
+            [str(python), "-I", str(ROOT / "scripts" / "smoke.py")],
+            cwd=scratch,
+            env=env,
+            check=True,
+        )
 
 
 def main() -> int:
@@ -50,10 +61,14 @@ def main() -> int:
         scratch = Path(tmp)
         first, second = build_into(scratch / "a"), build_into(scratch / "b")
         names = [p.name for p in first]
-        if names != [p.name for p in second] or any(a.read_bytes() != b.read_bytes() for a, b in zip(first, second, strict=True)):
+        if names != [p.name for p in second] or any(
+            a.read_bytes() != b.read_bytes() for a, b in zip(first, second, strict=True)
+        ):
             print(f"build: two builds differ: {names}", file=sys.stderr)
             return 1
-        subprocess.run([sys.executable, "-m", "twine", "check", "--strict", *map(str, first)], check=True)
+        subprocess.run(
+            [sys.executable, "-m", "twine", "check", "--strict", *map(str, first)], check=True
+        )
         shutil.rmtree(DIST, ignore_errors=True)
         DIST.mkdir()
         for path in first:

@@ -32,12 +32,25 @@ PYPI_INDEX = "https://pypi.org/simple/"
 def refusal() -> str | None:
     """Why publishing must not happen now, or None."""
     dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True, check=True
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     if dirty:
         return f"the git tree has uncommitted changes:\n{dirty}"
-    for script, what in (("check_generated.py", "generated/ is stale"), ("release_check.py", "the release check fails")):
-        result = subprocess.run([sys.executable, str(ROOT / "scripts" / script)], cwd=ROOT, capture_output=True, text=True, check=False)
+    for script, what in (
+        ("check_generated.py", "generated/ is stale"),
+        ("release_check.py", "the release check fails"),
+    ):
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / script)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if result.returncode != 0:
             return f"{what}:\n{result.stdout[-1500:]}{result.stderr[-1500:]}"
     return None
@@ -48,10 +61,14 @@ def version() -> str:
 
 
 def distributions(release: str) -> list[Path]:
-    files = sorted(p for p in DIST.glob("*") if p.suffix in (".whl", ".gz")) if DIST.is_dir() else []
+    files = (
+        sorted(p for p in DIST.glob("*") if p.suffix in (".whl", ".gz")) if DIST.is_dir() else []
+    )
     stale = [p.name for p in files if f"-{release}" not in p.name]
     if not files or stale:
-        raise SystemExit(f"publish: dist/ does not hold {release} (run `make build`): {stale or 'empty'}")
+        raise SystemExit(
+            f"publish: dist/ does not hold {release} (run `make build`): {stale or 'empty'}"
+        )
     return files
 
 
@@ -70,10 +87,15 @@ def version_exists(index_url: str, files: list[Path]) -> bool:
 
 def trusted_publishing_token() -> str | None:
     """In GitHub Actions with `id-token: write`: exchange the OIDC token for a PyPI upload token."""
-    request_url, request_token = os.environ.get("ACTIONS_ID_TOKEN_REQUEST_URL"), os.environ.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+    request_url, request_token = (
+        os.environ.get("ACTIONS_ID_TOKEN_REQUEST_URL"),
+        os.environ.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+    )
     if not request_url or not request_token:
         return None
-    oidc_request = urllib.request.Request(f"{request_url}&audience=pypi", headers={"Authorization": f"bearer {request_token}"})
+    oidc_request = urllib.request.Request(
+        f"{request_url}&audience=pypi", headers={"Authorization": f"bearer {request_token}"}
+    )
     with urllib.request.urlopen(oidc_request, timeout=30) as reply:
         oidc = json.load(reply)["value"]
     mint = urllib.request.Request(
@@ -87,7 +109,10 @@ def trusted_publishing_token() -> str | None:
 
 def credentials() -> dict[str, str] | None:
     if os.environ.get("TWINE_PASSWORD"):
-        return {"TWINE_USERNAME": os.environ.get("TWINE_USERNAME", "__token__"), "TWINE_PASSWORD": os.environ["TWINE_PASSWORD"]}
+        return {
+            "TWINE_USERNAME": os.environ.get("TWINE_USERNAME", "__token__"),
+            "TWINE_PASSWORD": os.environ["TWINE_PASSWORD"],
+        }
     token = os.environ.get("PYPI_TOKEN") or trusted_publishing_token()
     return {"TWINE_USERNAME": "__token__", "TWINE_PASSWORD": token} if token else None
 
@@ -111,7 +136,16 @@ def main() -> int:
             print(f"  {path.name}")
         return 0
     env = {**os.environ, **auth}
-    command = [sys.executable, "-m", "twine", "upload", "--non-interactive", "--repository-url", upload_url, *map(str, files)]
+    command = [
+        sys.executable,
+        "-m",
+        "twine",
+        "upload",
+        "--non-interactive",
+        "--repository-url",
+        upload_url,
+        *map(str, files),
+    ]
     result = subprocess.run(command, cwd=ROOT, env=env, check=False)
     if result.returncode == 0:
         print(f"publish: {PROJECT} {release} uploaded to {upload_url}")

@@ -89,7 +89,10 @@ def spec_diff(base_spec: Path) -> tuple[str, list[str]]:
 
 def describe(change: dict[str, Any]) -> str:
     """One changelog line: `minor: added GET /workspaces/{workspace_id}/clients parameters/1 (per_page)`."""
-    parts = [p.replace("~1", "/").replace("~0", "~") for p in change["path"].removeprefix("#/").split("/")]
+    parts = [
+        p.replace("~1", "/").replace("~0", "~")
+        for p in change["path"].removeprefix("#/").split("/")
+    ]
     if parts[0] == "paths" and len(parts) > 2:
         where = " ".join([parts[2].upper(), parts[1], *parts[3:]])
     else:
@@ -122,7 +125,9 @@ def check() -> Verdict:
     if generated_changed:
         changes.append("patch: the generated package changed (generator, templates or spec)")
     problem = None
-    if required != "none" and LEVELS.index(bump_level(base_version, version)) < LEVELS.index(required):
+    if required != "none" and LEVELS.index(bump_level(base_version, version)) < LEVELS.index(
+        required
+    ):
         problem = (
             f"info.version is {version} (last release {tag}: {base_version}), "
             f"but the changes need a {required} bump"

@@ -18,7 +18,9 @@ from toggl_track_client.models import ClientCreate
 def main() -> None:
     where = os.path.dirname(toggl_track_client.__file__)
     assert where.startswith(sys.prefix), f"imported from {where}, not from the venv {sys.prefix}"
-    toggl = AuthenticatedClient(api_token=os.environ["TOGGL_API_TOKEN"], base_url=os.environ["TOGGL_API_URL"])
+    toggl = AuthenticatedClient(
+        api_token=os.environ["TOGGL_API_TOKEN"], base_url=os.environ["TOGGL_API_URL"]
+    )
     created = create_client.sync(1001, client=toggl, body=ClientCreate(name="Smoke test"))
     assert get_client.sync(1001, created.id, client=toggl).name == "Smoke test"
     delete_client.sync(1001, created.id, client=toggl)

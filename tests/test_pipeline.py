@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 from mock_server import free_port
 
@@ -21,7 +20,9 @@ PYTHON = sys.executable
 
 
 def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["git", *args], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout
 
 
 @pytest.fixture
@@ -36,8 +37,12 @@ def repo(tmp_path: Path) -> Path:
 
 
 def env() -> dict[str, str]:
-    path = os.pathsep.join([str(Path(PYTHON).parent), str(ROOT / ".tools" / "bin"), os.environ.get("PATH", "")])
-    return {k: v for k, v in os.environ.items() if not k.startswith(("TWINE_", "PYPI_", "PUBLISH_"))} | {"PATH": path}
+    path = os.pathsep.join(
+        [str(Path(PYTHON).parent), str(ROOT / ".tools" / "bin"), os.environ.get("PATH", "")]
+    )
+    return {
+        k: v for k, v in os.environ.items() if not k.startswith(("TWINE_", "PYPI_", "PUBLISH_"))
+    } | {"PATH": path}
 
 
 def run(repo: Path, script: str, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
@@ -60,12 +65,15 @@ def edit_spec(repo: Path, old: str, new: str, version: str | None = None) -> Non
 NEW_QUERY = """        - name: name
           in: query
 """
-OPTIONAL_PARAM = """        - name: per_page
+OPTIONAL_PARAM = (
+    """        - name: per_page
           in: query
           description: Page size.
           schema:
             type: integer
-""" + NEW_QUERY
+"""
+    + NEW_QUERY
+)
 REQUIRED_FIELD = "      required: [name]\n      properties:\n        name:\n          $ref: '#/components/schemas/ClientName'\n        notes:"
 
 
@@ -82,8 +90,18 @@ def test_the_first_release_passes_and_prints_its_changelog_entry(repo: Path) -> 
         ((NEW_QUERY, OPTIONAL_PARAM), None, False, "minor"),
         ((NEW_QUERY, OPTIONAL_PARAM), "0.1.1", False, "minor"),
         ((NEW_QUERY, OPTIONAL_PARAM), "0.2.0", True, None),
-        ((REQUIRED_FIELD, REQUIRED_FIELD.replace("required: [name]", "required: [name, notes]")), "0.2.0", False, "major"),
-        ((REQUIRED_FIELD, REQUIRED_FIELD.replace("required: [name]", "required: [name, notes]")), "1.0.0", True, None),
+        (
+            (REQUIRED_FIELD, REQUIRED_FIELD.replace("required: [name]", "required: [name, notes]")),
+            "0.2.0",
+            False,
+            "major",
+        ),
+        (
+            (REQUIRED_FIELD, REQUIRED_FIELD.replace("required: [name]", "required: [name, notes]")),
+            "1.0.0",
+            True,
+            None,
+        ),
     ],
 )
 def test_the_release_check_demands_the_bump_the_spec_changes_need(
@@ -113,7 +131,9 @@ def test_the_changelog_is_kept_from_the_entries(repo: Path) -> None:
     assert run(repo, "release_check.py", "--write-changelog").returncode == 0
     assert run(repo, "release_check.py", "--write-changelog").returncode == 0  # idempotent
     changelog = (repo / "CHANGELOG.md").read_text()
-    assert changelog.count("## 0.2.0 - ") == 1 and changelog.index("## 0.2.0") < changelog.index("## 0.1.0")
+    assert changelog.count("## 0.2.0 - ") == 1 and changelog.index("## 0.2.0") < changelog.index(
+        "## 0.1.0"
+    )
     assert "minor: added" in changelog and "per_page" in changelog
 
 
@@ -142,7 +162,9 @@ def index(tmp_path: Path) -> Iterator[str]:
         server.wait(timeout=10)
 
 
-def test_build_publish_install_and_refuse_a_second_upload(repo: Path, index: str, tmp_path: Path) -> None:
+def test_build_publish_install_and_refuse_a_second_upload(
+    repo: Path, index: str, tmp_path: Path
+) -> None:
     built = run(repo, "build.py")
     assert built.returncode == 0, built.stdout + built.stderr
     assert "reproducible, twine-checked, smoke-tested" in built.stdout
