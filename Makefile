@@ -105,3 +105,12 @@ publish: build ## Upload dist/ (PUBLISH_UPLOAD_URL, token from the environment);
 
 docs: node_modules/.installed ## Render openapi.yaml as a static HTML reference: build/docs/index.html
 	$(NODE_BIN)/redocly build-docs openapi.yaml --output build/docs/index.html
+
+# --- benchmarks ---------------------------------------------------------------------------------
+
+bench/node_modules/.installed: bench/package.json bench/package-lock.json
+	cd bench && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+bench: .venv/.synced bench/node_modules/.installed ## Benchmarks side by side (emulator vs Prism, client vs httpx, pipeline): reports/bench/
+	$(RUN) python scripts/bench.py
