@@ -134,6 +134,8 @@ class Store:
                 )
                 for u in seed["users"]
             ]  # fmt: skip
+            self._by_token = {user.api_token: user for user in self.users}
+            self._by_email = {user.email: user for user in self.users}
             self.clients: dict[int, Client] = {}
             for c in seed.get("clients", []):
                 client = Client(
@@ -157,12 +159,10 @@ class Store:
     # --- users and access ---------------------------------------------------------------------
 
     def authenticate(self, username: str, password: str) -> User | None:
-        for user in self.users:
-            if password == "api_token" and username == user.api_token:
-                return user
-            if username == user.email and password == user.password:
-                return user
-        return None
+        if password == "api_token" and username in self._by_token:
+            return self._by_token[username]
+        user = self._by_email.get(username)
+        return user if user is not None and user.password == password else None
 
     def check_access(self, user: User, workspace_id: int) -> Workspace:
         """The workspace, or the 403 a user without (enough) access gets."""
