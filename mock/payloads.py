@@ -9,6 +9,7 @@ bad request never changes stored data.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,6 @@ from .errors import TogglError
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _DECODER = json.JSONDecoder()
 _WHITESPACE = " \t\n\r"
-_MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,19 @@ class Body:
     value: Any
     text: str
 
-    def bad_type(self, field: str, value: Any, offset: int) -> TogglError:
+    def bad_type(self, field: str, value: Any, offset: int | None = None) -> TogglError:
+        """The 400 for `value` in `field`; the offset is found only now, on the error path."""
+        if offset is None:
+            offset = self.offset_after(field)
         return TogglError(400, errors.wrong_type(field, json_type(value), offset))
+
+    def offset_after(self, field: str) -> int:
+        """UTF-8 offset just past the value of the (last) top-level member `field`."""
+        found = 0
+        for name, _, offset in _members_with_offsets(self.text):
+            if name == field:
+                found = offset
+        return found
 
 
 def decode(raw: bytes, *, required: bool = True) -> Body | None:
@@ -41,10 +52,11 @@ def decode(raw: bytes, *, required: bool = True) -> Body | None:
         return None
     try:
         text = raw.decode("utf-8")
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = _STRICT_DECODER.decode(text)
     except (UnicodeDecodeError, ValueError):
         raise TogglError(400, errors.INVALID_JSON) from None
-    if not _is_valid_unicode(value):
+    # Strict UTF-8 decoding let no surrogate through; only a `\udXXX` escape can make one.
+    if _SURROGATE_ESCAPE.search(text) and not _is_valid_unicode(value):
         raise TogglError(400, errors.INVALID_JSON)
     return Body(value, text)
 
@@ -81,30 +93,30 @@ def object_fields(body: Body, schema: dict[str, type]) -> dict[str, Any]:
     if not isinstance(body.value, dict):
         raise TogglError(400, errors.INVALID_JSON)
     fields: dict[str, Any] = {}
-    for name, value, offset in _members_with_offsets(body.text):
-        expected = schema.get(name, _MISSING)
-        if expected is _MISSING:
+    for name, value in body.value.items():
+        expected = schema.get(name)
+        if expected is None:
             continue
         if expected is list:
-            fields[name] = int64_list(body, value, name, offset)
+            fields[name] = int64_list(body, value, name)
         elif expected is int:
             if not is_int64(value):
-                raise body.bad_type(name, value, offset)
+                raise body.bad_type(name, value)
             fields[name] = int(value)
         elif type(value) is not expected:
-            raise body.bad_type(name, value, offset)
+            raise body.bad_type(name, value)
         else:
             fields[name] = value
     return fields
 
 
-def int64_list(body: Body, value: Any, name: str, offset: int) -> list[int]:
-    """A JSON array of int64 ids, naming `name` in the error for a bad element."""
+def int64_list(body: Body, value: Any, name: str) -> list[int]:
+    """A JSON array of int64 ids in member `name`, named in the error for a bad element."""
     if not isinstance(value, list):
-        raise body.bad_type(name, value, offset)
+        raise body.bad_type(name, value)
     for item in value:
         if not is_int64(item):
-            raise body.bad_type(name, item, offset)
+            raise body.bad_type(name, item)
     return [int(item) for item in value]
 
 
@@ -112,7 +124,9 @@ def id_array(body: Body, name: str) -> list[int]:
     """A top-level JSON array of int64 ids; a bad element is named `name` in the error."""
     if not isinstance(body.value, list):
         raise TogglError(400, errors.INVALID_JSON)
-    index = _skip(body.text, 0) + 1  # past "["
+    if all(is_int64(item) for item in body.value):
+        return [int(item) for item in body.value]
+    index = _skip(body.text, 0) + 1  # past "["; find the bad element's offset
     for item in body.value:
         index = _skip(body.text, index)
         _, index = _DECODER.raw_decode(body.text, index)
@@ -146,6 +160,10 @@ def _skip(text: str, index: int) -> int:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+_STRICT_DECODER = json.JSONDecoder(parse_constant=_reject_constant)  # NaN and Infinity are not JSON
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _is_valid_unicode(value: Any) -> bool:

@@ -68,8 +68,10 @@ class Recorder:
 
 
 def client_for(recorder: Recorder) -> Client:
+    # The plain `Client`, credentials through httpx: what every operation sends, nothing retried.
     return Client(
         base_url="https://api.track.toggl.com/api/v9",
+        max_retries=0,
         httpx_args={
             "transport": httpx.MockTransport(recorder),
             "auth": ("secret-token", "api_token"),
