@@ -72,11 +72,11 @@ test: bootstrap lint check-generated ## The whole test suite (lint, drift check,
 
 # --- the Toggl emulator -------------------------------------------------------------------------
 
-mock: .venv/.synced ## Serve the Toggl emulator on 127.0.0.1:$(MOCK_PORT) (flags: MOCK_ARGS)
+mock: .venv/.synced ## Serve the Toggl emulator on 127.0.0.1:MOCK_PORT (default 4010; flags: MOCK_ARGS)
 	$(RUN) python -m mock --port $(MOCK_PORT) $(MOCK_ARGS)
 
 clean: ## Remove environments, caches and reports (not generated/)
-	rm -rf .venv $(TOOLS) node_modules reports .pytest_cache .mypy_cache .ruff_cache .hypothesis .schemathesis
+	rm -rf .venv $(TOOLS) node_modules bench/node_modules reports dist build .pytest_cache .mypy_cache .ruff_cache .hypothesis .schemathesis
 
 # --- contract verification ----------------------------------------------------------------------
 
