@@ -14,7 +14,7 @@ from typing import Any, Literal
 from . import errors, payloads
 from .errors import TogglError
 from .payloads import Body
-from .store import Store, User
+from .store import Client, Store, User
 
 EMPTY = object()
 CLIENT_FIELDS: dict[str, type] = {"name": str, "notes": str, "wid": int, "external_reference": str}
@@ -38,10 +38,9 @@ class Call:
     def client_id(self) -> int:
         return self.ids["client_id"]
 
-    def client_json(self, client: Any) -> dict[str, Any]:
-        permissions = self.store.permissions(self.user, self.workspace_id)
-        result: dict[str, Any] = client.to_json(permissions=permissions)
-        return result
+    def client_json(self, client: Client) -> dict[str, Any]:
+        """The client as this caller sees it: with the permissions of the caller's role."""
+        return client.to_json(permissions=self.store.permissions(self.user, self.workspace_id))
 
 
 Handler = Callable[[Call], Any]
