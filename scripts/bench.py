@@ -140,55 +140,49 @@ def compare(raw: Callable[[], Any], generated: Callable[[], Any], count: int) ->
     }
 
 
-def client_cost() -> dict[str, dict[str, float]]:
+def raw_vs_generated(
+    base_url: str, token: str, count: int, transport: httpx.BaseTransport | None = None
+) -> dict[str, float]:
+    """GET one client, with raw httpx and with the generated client, against the same server."""
     from toggl_track_client import AuthenticatedClient
     from toggl_track_client.api.clients import get_client
 
-    results = {}
-    with MockServer() as mock:
-        raw = httpx.Client(base_url=mock.base_url, auth=("mock-admin-token", "api_token"))
-        toggl = AuthenticatedClient(api_token="mock-admin-token", base_url=mock.base_url)
+    raw = httpx.Client(base_url=base_url, auth=(token, "api_token"), transport=transport)
+    args = {"transport": transport} if transport else {}
+    toggl = AuthenticatedClient(api_token=token, base_url=base_url, httpx_args=args)
 
-        def raw_call() -> Any:
-            response = raw.get(CLIENT_PATH)
-            response.raise_for_status()
-            return response.json()
-
-        results["loopback"] = compare(
-            raw_call, lambda: get_client.sync(1001, 61250143, client=toggl), 400
-        )
-        raw.close()
-        toggl.close()
-    body = json.dumps(
-        {
-            "id": 61250143,
-            "wid": 1001,
-            "archived": False,
-            "name": "Acme",
-            "at": "2024-03-17T10:55:38+00:00",
-        }
-    ).encode()
-    transport = httpx.MockTransport(
-        lambda request: httpx.Response(
-            200, content=body, headers={"Content-Type": "application/json"}
-        )
-    )
-    raw = httpx.Client(
-        base_url="https://toggl.test/api/v9", auth=("t", "api_token"), transport=transport
-    )
-    toggl = AuthenticatedClient(
-        api_token="t", base_url="https://toggl.test/api/v9", httpx_args={"transport": transport}
-    )
-
-    def raw_memory() -> Any:
+    def raw_call() -> Any:
         response = raw.get(CLIENT_PATH)
         response.raise_for_status()
         return response.json()
 
-    results["in_memory"] = compare(
-        raw_memory, lambda: get_client.sync(1001, 61250143, client=toggl), 2000
+    try:
+        return compare(raw_call, lambda: get_client.sync(1001, 61250143, client=toggl), count)
+    finally:
+        raw.close()
+        toggl.close()
+
+
+def client_cost() -> dict[str, dict[str, float]]:
+    with MockServer() as mock:
+        loopback = raw_vs_generated(mock.base_url, "mock-admin-token", 400)
+    client = {
+        "id": 61250143,
+        "wid": 1001,
+        "archived": False,
+        "name": "Acme",
+        "at": "2024-03-17T10:55:38+00:00",
+    }
+    body = json.dumps(client).encode()
+    in_memory = httpx.MockTransport(
+        lambda request: httpx.Response(
+            200, content=body, headers={"Content-Type": "application/json"}
+        )
     )
-    return results
+    return {
+        "loopback": loopback,
+        "in_memory": raw_vs_generated("https://toggl.test/api/v9", "t", 2000, in_memory),
+    }
 
 
 def generate_seconds() -> float:
