@@ -246,7 +246,8 @@ class Client:
 
     def _client_args(self) -> dict[str, Any]:
         args = dict(self._httpx_args)
-        args.pop("transport", None)
+        args.pop("transport", None)  # wrapped by the retry layer, not passed as is
+        args.pop("async_transport", None)
         return {
             "base_url": self._base_url,
             "cookies": self._cookies,
@@ -280,9 +281,7 @@ class Client:
             inner = self._httpx_args.get("async_transport") or self._httpx_args.get("transport")
             inner = inner or httpx.AsyncHTTPTransport(verify=self._verify_ssl)
             transport = AsyncRetryTransport(inner, self._policy(), self.quota, self._pacer)
-            args = self._client_args()
-            args.pop("async_transport", None)
-            self._async_client = httpx.AsyncClient(transport=transport, **args)
+            self._async_client = httpx.AsyncClient(transport=transport, **self._client_args())
         return self._async_client
 
     def close(self) -> None:
