@@ -86,7 +86,7 @@ contract: .venv/.synced ## Verify openapi.yaml against the mock (or TOGGL_API_UR
 contract-live: .venv/.synced ## Verify the live API (TOGGL_API_TOKEN, TOGGL_WORKSPACE_ID; budget TOGGL_CONTRACT_BUDGET=30)
 	$(RUN) python scripts/contract_live.py
 
-contract-cleanup: .venv/.synced ## Delete clients left by earlier live runs (names toggl-contract-*)
+contract-cleanup: .venv/.synced ## (disabled until cleanup can prove a client is ours)
 	$(RUN) python scripts/contract_live.py cleanup
 
 # --- release pipeline ---------------------------------------------------------------------------

@@ -72,10 +72,23 @@ def main() -> int:
                 f"contract: TOGGL_API_URL is set; also set {' and '.join(missing)}", file=sys.stderr
             )
             return 2
-        print("contract: this run creates, changes and deletes clients: use a sandbox workspace")
-        return run_schemathesis(
-            url.rstrip("/"), os.environ["TOGGL_API_TOKEN"], os.environ["TOGGL_WORKSPACE_ID"], seed
+        if os.environ.get("TOGGL_CONTRACT_DISPOSABLE_SERVER") == "1":
+            # A throwaway server (the drift tests' deviating emulators): nothing on it to protect.
+            return run_schemathesis(
+                url.rstrip("/"),
+                os.environ["TOGGL_API_TOKEN"],
+                os.environ["TOGGL_WORKSPACE_ID"],
+                seed,
+            )
+        # The unguarded fuzzing run sends the spec's example ids and ids read from lists to update,
+        # archive and delete: against a workspace it did not seed itself that destroys other
+        # people's clients. Until the guarded run exists, refuse instead of fuzzing real data.
+        print(
+            "contract: refused: an unguarded run against TOGGL_API_URL would change clients this run"
+            " did not create. Use `make contract-live`, which touches only what it creates.",
+            file=sys.stderr,
         )
+        return 2
     with MockServer() as server:
         code = run_schemathesis(
             server.base_url,

@@ -353,29 +353,13 @@ def run_live() -> int:
 
 
 def run_cleanup() -> int:
-    """Delete clients of earlier runs, found by their name prefix, in the pinned workspace."""
-    url, token, workspace_id, budget, interval = settings()
-    session = LiveSession(url, token, workspace_id, budget=budget, reserve=0, interval=interval)
-    try:
-        path = CLIENTS.format(workspace_id=workspace_id)
-        listed = session.request("GET", path, params={"status": "both", "name": NAME_PREFIX})
-        if listed.status_code != 200:
-            print(f"contract-cleanup: list answered {listed.status_code}", file=sys.stderr)
-            return 1
-        leftovers = [c["id"] for c in listed.json() if c["name"].startswith(NAME_PREFIX)]
-        for client_id in leftovers:
-            session.adopt(client_id)
-        if leftovers:
-            deleted = session.request("POST", path + "/delete", json=leftovers)
-            if deleted.status_code != 200:
-                print(
-                    f"contract-cleanup: bulk delete answered {deleted.status_code}", file=sys.stderr
-                )
-                return 1
-        print(f"contract-cleanup: deleted {len(leftovers)} leftover client(s) named {NAME_PREFIX}*")
-        return 0
-    finally:
-        session.close()
+    """Refuse: clients cannot be proven ours by a name prefix alone (another run or user may own them)."""
+    print(
+        "contract-cleanup: refused: a name prefix does not prove that a client is this project's"
+        " leftover (another user's or a running run's clients share it). Nothing was deleted.",
+        file=sys.stderr,
+    )
+    return 2
 
 
 if __name__ == "__main__":

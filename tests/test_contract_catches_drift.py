@@ -45,6 +45,7 @@ def run_contract(url: str) -> subprocess.CompletedProcess[str]:
         "TOGGL_WORKSPACE_ID": "1001",
         "CONTRACT_SEED": "1",
         "CONTRACT_MAX_EXAMPLES": "25",
+        "TOGGL_CONTRACT_DISPOSABLE_SERVER": "1",
     }
     return subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "contract.py")],

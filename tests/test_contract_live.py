@@ -191,16 +191,27 @@ def test_missing_credentials_are_a_clear_error() -> None:
 
 
 @pytest.mark.slow
-def test_cleanup_removes_leftovers_by_prefix_and_nothing_else() -> None:
+def test_cleanup_never_deletes_by_name_prefix() -> None:
     with MockServer() as server:
         with httpx.Client(base_url=server.base_url, auth=("mock-admin-token", "api_token")) as api:
             api.post("/workspaces/1001/clients", json={"name": "toggl-contract-old-run-a"})
-            api.post("/workspaces/1001/clients", json={"name": "toggl-contract-old-run-b"})
-            api.post("/workspaces/1001/clients", json={"name": "Not toggl-contract- at the start"})
+        before = everything(server)
         process = run_live(server, "cleanup", env={"TOGGL_CONTRACT_INTERVAL": "0"})
         output, _ = process.communicate(timeout=60)
-        assert process.returncode == 0, output
-        assert "deleted 2 leftover client(s)" in output
-        names = {c["name"] for c in everything(server)}
-        assert "Not toggl-contract- at the start" in names
-        assert not any(n.startswith("toggl-contract-") for n in names)
+        assert process.returncode == 2 and "Nothing was deleted" in output
+        assert everything(server) == before
+
+
+def test_contract_against_an_external_server_is_refused_unguarded() -> None:
+    env = {
+        **os.environ,
+        "TOGGL_API_URL": "http://127.0.0.1:9/api/v9",
+        "TOGGL_API_TOKEN": "t",
+        "TOGGL_WORKSPACE_ID": "1001",
+    }
+    env.pop("TOGGL_CONTRACT_DISPOSABLE_SERVER", None)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "contract.py")],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2 and "refused" in result.stderr
