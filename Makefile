@@ -1,5 +1,5 @@
 # toggl-track-client: one target per task. `make help` lists them.
-# `make` (the main job) bootstraps, regenerates and verifies the contract against the embedded mock;
+# `make` (the main job) bootstraps, regenerates and verifies the contract against the embedded emulator;
 # `make test` runs the whole test suite. Both set everything up on a fresh machine.
 
 SHELL := bash
@@ -12,15 +12,18 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 RUN := $(UV) run --locked --no-sync
 NODE_BIN := node_modules/.bin
-MOCK_PORT ?= 4010
-MOCK_ARGS ?=
+EMULATOR_PORT ?= 4010
+EMULATOR_ARGS ?=
+# `make mock` and its variables are the emulator's former names, kept working.
+MOCK_PORT ?= $(EMULATOR_PORT)
+MOCK_ARGS ?= $(EMULATOR_ARGS)
 export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 
-.PHONY: all help bootstrap generate check-generated lint test mock contract contract-live \
+.PHONY: all help bootstrap generate check-generated lint test emulator mock contract contract-live \
 	contract-cleanup release-check changelog build publish docs bench clean
 
-all: bootstrap generate contract ## The main job: bootstrap, regenerate, verify the contract against the mock
+all: bootstrap generate contract ## The main job: bootstrap, regenerate, verify the contract against the emulator
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -31,7 +34,7 @@ $(UV):
 	python3 -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-.venv/.synced: $(UV) pyproject.toml uv.lock
+.venv/.synced: $(UV) pyproject.toml uv.lock emulator/pyproject.toml contract/pyproject.toml pipeline/pyproject.toml bench/pyproject.toml
 	$(UV) sync --locked --quiet
 	@touch $@
 
@@ -44,10 +47,10 @@ bootstrap: .venv/.synced node_modules/.installed ## Install uv (pinned), the Pyt
 # --- the contract and the generated package -----------------------------------------------------
 
 generate: .venv/.synced ## Regenerate generated/ from openapi.yaml
-	$(RUN) python scripts/generate.py
+	$(RUN) python -m toggl_pipeline.generate
 
 check-generated: .venv/.synced ## Fail when generated/ differs from a fresh generation of openapi.yaml
-	$(RUN) python scripts/check_generated.py
+	$(RUN) python -m toggl_pipeline.check_generated
 	@# From inside generated/ so its own ruff settings apply; not via `uv run`, which would take
 	@# generated/pyproject.toml for a project and make it a virtual environment.
 	cd generated && $(CURDIR)/.venv/bin/ruff check --quiet --no-cache . \
@@ -60,7 +63,7 @@ lint: bootstrap ## Lint the spec (openapi-spec-validator, Redocly), our code (ru
 		| python3 -c 'import json,sys; t=json.load(sys.stdin)["totals"]; sys.exit("redocly: %d errors, %d warnings" % (t["errors"], t["warnings"]) if t["errors"] or t["warnings"] else 0)'
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy mock scripts
+	$(RUN) mypy emulator/src contract/src pipeline/src bench/src tests
 	$(RUN) check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(RUN) zizmor --offline --quiet .github/workflows/
 
@@ -72,36 +75,38 @@ test: bootstrap lint check-generated ## The whole test suite (lint, drift check,
 
 # --- the Toggl emulator -------------------------------------------------------------------------
 
-mock: .venv/.synced ## Serve the Toggl emulator on 127.0.0.1:MOCK_PORT (default 4010; flags: MOCK_ARGS)
-	$(RUN) python -m mock --port $(MOCK_PORT) $(MOCK_ARGS)
+emulator: .venv/.synced ## Serve the Toggl emulator on 127.0.0.1:EMULATOR_PORT (default 4010; flags: EMULATOR_ARGS)
+	$(RUN) toggl-emulator --port $(MOCK_PORT) $(MOCK_ARGS)
+
+mock: emulator ## The same as `make emulator` (MOCK_PORT, MOCK_ARGS)
 
 clean: ## Remove environments, caches and reports (not generated/)
 	rm -rf .venv $(TOOLS) node_modules bench/node_modules reports dist build .pytest_cache .mypy_cache .ruff_cache .hypothesis .schemathesis
 
 # --- contract verification ----------------------------------------------------------------------
 
-contract: .venv/.synced ## Verify openapi.yaml against the mock (or TOGGL_API_URL) with schemathesis
-	$(RUN) python scripts/contract.py
+contract: .venv/.synced ## Verify openapi.yaml against the emulator (or TOGGL_API_URL) with schemathesis
+	$(RUN) toggl-contract run
 
 contract-live: .venv/.synced ## Verify the live API (TOGGL_API_TOKEN, TOGGL_WORKSPACE_ID; budget TOGGL_CONTRACT_BUDGET=30)
-	$(RUN) python scripts/contract_live.py
+	$(RUN) toggl-contract live
 
 contract-cleanup: .venv/.synced ## (disabled until cleanup can prove a client is ours)
-	$(RUN) python scripts/contract_live.py cleanup
+	$(RUN) toggl-contract cleanup
 
 # --- release pipeline ---------------------------------------------------------------------------
 
 release-check: bootstrap ## Fail when info.version is not bumped as the changes since the last v* tag need
-	$(RUN) python scripts/release_check.py
+	$(RUN) python -m toggl_pipeline.release_check
 
 changelog: bootstrap ## Put the release check's entry for info.version at the top of CHANGELOG.md
-	$(RUN) python scripts/release_check.py --write-changelog
+	$(RUN) python -m toggl_pipeline.release_check --write-changelog
 
 build: .venv/.synced ## sdist + wheel of generated/ into dist/: reproducible, twine-checked, smoke-tested installed
-	$(RUN) python scripts/build.py
+	$(RUN) python -m toggl_pipeline.build
 
 publish: build ## Upload dist/ (PUBLISH_UPLOAD_URL, token from the environment); a dry run without credentials
-	$(RUN) python scripts/publish.py
+	$(RUN) python -m toggl_pipeline.publish
 
 docs: node_modules/.installed ## Render openapi.yaml as a static HTML reference: build/docs/index.html
 	$(NODE_BIN)/redocly build-docs openapi.yaml --output build/docs/index.html
@@ -113,4 +118,4 @@ bench/node_modules/.installed: bench/package.json bench/package-lock.json
 	@touch $@
 
 bench: .venv/.synced bench/node_modules/.installed ## Benchmarks side by side (emulator vs Prism, client vs httpx, pipeline): reports/bench/
-	$(RUN) python scripts/bench.py
+	$(RUN) python -m toggl_bench

@@ -1,0 +1,1 @@
+"""Contract verification of `openapi.yaml` against the Toggl emulator or a real Toggl server."""

@@ -1,0 +1,5 @@
+"""`python -m toggl_emulator`: the same as the `toggl-emulator` console script."""
+
+from .cli import main
+
+main()

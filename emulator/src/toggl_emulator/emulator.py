@@ -1,0 +1,279 @@
+"""The emulator's request pipeline, synchronous and independent of any server or framework.
+
+A request to the API passes, in order: the route and method (404; 405 with no body and no
+`Allow`, as recorded live), authentication (401 without a header, 403 with wrong credentials), the
+rate limit (429), the hourly quota (402), random faults (500), the path ids (400), the query
+(400), the body (400), then the operation. Every refusal is a `TogglError`, answered as a bare
+JSON string.
+
+The ASGI app (`app.py`) and the in-process httpx transports (`transport.py`) are thin adapters
+around `Emulator.handle`, so that a test suite driving the emulator without a socket runs the very
+code a server does.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+from urllib.parse import parse_qsl
+
+from . import errors, payloads
+from .errors import TogglError
+from .handlers import EMPTY, ROUTES, Call, Operation, RawJson, parse_int64
+from .limits import Faults, HourlyQuota, RateLimiter
+from .options import EmulatorOptions
+from .seed import load_seed
+from .store import Store, User
+
+API_PREFIX = "/api/v9"
+CONTROL_PREFIX = "/_emulator"  # endpoints only the emulator has: health, reset, state
+JSON_TYPE = b"application/json; charset=utf-8"
+MAX_QUERY_BYTES = 8192  # [infer]
+MAX_AUTHORIZATION_BYTES = 4096  # longer headers are wrong credentials, whatever they hold
+_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes = b""
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+
+    @classmethod
+    def json(
+        cls, status: int, value: Any, headers: list[tuple[bytes, bytes]] | None = None
+    ) -> Reply:
+        body = value if isinstance(value, RawJson) else _encode_json(value).encode("utf-8")
+        return cls(status, body, [(b"content-type", JSON_TYPE), *(headers or ())])
+
+    @classmethod
+    def error(cls, error: TogglError, headers: list[tuple[bytes, bytes]]) -> Reply:
+        merged = headers + [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
+        if error.message is None:
+            return cls(error.status, b"", merged)
+        return cls.json(error.status, error.message, merged)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the pipeline needs of a request; `body` is None when it was over the size limit."""
+
+    method: str
+    path: str
+    query_string: bytes = b""
+    headers: Sequence[tuple[bytes, bytes]] = ()
+    body: bytes | None = b""
+
+    def header(self, name: bytes) -> bytes | None:
+        for key, value in self.headers:
+            if key.lower() == name:
+                return value
+        return None
+
+
+def _split(template: str) -> tuple[str | None, ...]:
+    """`/workspaces/{workspace_id}/clients` → ("workspaces", None, "clients"); None is a parameter."""
+    return tuple(None if part.startswith("{") else part for part in template.strip("/").split("/"))
+
+
+def _parameters(template: str) -> tuple[str, ...]:
+    return tuple(part[1:-1] for part in template.strip("/").split("/") if part.startswith("{"))
+
+
+@dataclass(frozen=True)
+class Route:
+    segments: tuple[str | None, ...]
+    parameters: tuple[str, ...]
+    operations: dict[str, Operation]
+
+    def match(self, parts: list[str]) -> dict[str, str] | None:
+        if len(parts) != len(self.segments):
+            return None
+        values = []
+        for part, segment in zip(parts, self.segments, strict=True):
+            if segment is None:
+                if not part:
+                    return None  # `/clients/` is no client: a 404, not an invalid id
+                values.append(part)
+            elif part != segment:
+                return None
+        return dict(zip(self.parameters, values, strict=True))
+
+
+ROUTING = [Route(_split(path), _parameters(path), operations) for path, operations in ROUTES]
+
+
+class Emulator:
+    """One emulator: its state, its limits, and `handle`, which answers one request."""
+
+    def __init__(self, options: EmulatorOptions | None = None) -> None:
+        self.initial_options = options or EmulatorOptions()
+        self.configure(self.initial_options)
+
+    def configure(self, options: EmulatorOptions) -> None:
+        """Start afresh with `options`: the seed's state, these limits and faults.
+
+        Everything is built before anything is replaced: invalid options leave the emulator as it was.
+        """
+        clock = options.clock
+        store = Store(load_seed(options.seed), clock)
+        rate_limiter = RateLimiter(options.rate_limit, clock) if options.rate_limit else None
+        quota = HourlyQuota(options.hourly_quota, clock) if options.hourly_quota else None
+        faults = Faults(options.error_rate, options.fault_seed)
+        self.options, self.store = options, store
+        self.rate_limiter, self.quota, self.faults = rate_limiter, quota, faults
+        self._users_by_header: dict[bytes, User] = {}
+
+    def reset(self) -> None:
+        """Back to the seed: clients, projects, limits and the fault sequence as at start."""
+        self.configure(self.options)
+
+    # --- state, for assertions ----------------------------------------------------------------
+
+    def clients(
+        self, workspace_id: int | None = None, *, deleted: bool = False
+    ) -> list[dict[str, Any]]:
+        """Clients as Toggl would send them (deleted ones, with `server_deleted_at`, on request)."""
+        return [
+            client.to_json()
+            for client in sorted(self.store.all_clients(), key=lambda c: c.id)
+            if (workspace_id is None or client.wid == workspace_id)
+            and (deleted or client.deleted_at is None)
+        ]
+
+    def state(self) -> dict[str, Any]:
+        """Everything stored: what `GET /_emulator/state` answers."""
+        return {
+            "clients": self.clients(deleted=True),
+            "projects": [
+                {"id": p.id, "client_id": p.client_id, "active": p.active}
+                for p in sorted(self.store.projects.values(), key=lambda p: p.id)
+            ],
+        }
+
+    # --- the pipeline -------------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Reply:
+        path = request.path
+        if path.startswith(API_PREFIX + "/"):
+            return self._api(request, path[len(API_PREFIX) + 1 :].split("/"))
+        if path.startswith(CONTROL_PREFIX + "/"):
+            return self._control(request.method, path[len(CONTROL_PREFIX) + 1 :], request.body)
+        return Reply.json(404, errors.NOT_FOUND_ROUTE)
+
+    def _control(self, method: str, name: str, body: bytes | None) -> Reply:
+        allowed = {"health": "GET", "reset": "POST", "state": "GET"}.get(name)
+        if allowed is None:
+            return Reply.json(404, errors.NOT_FOUND_ROUTE)
+        if method != allowed:
+            return Reply(405, headers=[(b"allow", allowed.encode())])
+        if name == "reset":
+            try:
+                self.configure(_reset_options(self.initial_options, body))
+            except (ValueError, TypeError, KeyError) as error:
+                return Reply.json(400, f"Invalid reset options: {error}")
+            return Reply.json(200, {"status": "reset"})
+        if name == "state":
+            return Reply.json(200, self.state())
+        return Reply.json(200, {"status": "ok"})
+
+    def _api(self, request: Request, parts: list[str]) -> Reply:
+        for route in ROUTING:
+            raw_ids = route.match(parts)
+            if raw_ids is not None:
+                break
+        else:
+            return Reply.json(404, errors.NOT_FOUND_ROUTE)
+        operation = route.operations.get(request.method)
+        if operation is None:
+            return Reply(405)  # as recorded live: no body, no `Allow`
+        quota_headers: list[tuple[bytes, bytes]] = []
+        try:
+            user = self.authenticate(request.header(b"authorization"))
+            if self.rate_limiter:
+                self.rate_limiter.check(user.id)
+            if self.quota:
+                quota_headers = self.quota.consume(_quota_key(user, raw_ids))
+            self.faults.maybe_fail()
+            ids = {name: _parse_id(raw, name) for name, raw in raw_ids.items()}
+            query = _parse_query(request.query_string)
+            body = self._body(request.body, operation)
+            result = operation.handler(Call(self.store, user, ids, query, body))
+        except TogglError as error:
+            return Reply.error(error, quota_headers)
+        if result is EMPTY:
+            return Reply(200, headers=quota_headers)
+        return Reply.json(200, result, quota_headers)
+
+    def authenticate(self, header: bytes | None) -> User:
+        if header is None:
+            raise TogglError(401, None, {"X-Authorization-Missing": "true"})
+        user = self._users_by_header.get(header)
+        if user is not None:
+            return user
+        found = None
+        scheme, _, encoded = header.partition(b" ")
+        if len(header) <= MAX_AUTHORIZATION_BYTES and scheme.lower() == b"basic":
+            try:
+                decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                decoded = ""
+            username, separator, password = decoded.partition(":")
+            found = self.store.authenticate(username, password) if separator else None
+        if found is None:
+            raise TogglError(403, errors.WRONG_CREDENTIALS)
+        if len(self._users_by_header) < 1024:  # a cache of good headers, bounded
+            self._users_by_header[header] = found
+        return found
+
+    def _body(self, raw: bytes | None, operation: Operation) -> payloads.Body | None:
+        if operation.body == "none":
+            return None
+        if raw is None:
+            raise TogglError(400, errors.BODY_TOO_LARGE)
+        # Like Toggl's Go backend, the body is read as JSON whatever the Content-Type says [infer].
+        return payloads.decode(raw, required=operation.body == "required")
+
+
+def _reset_options(initial: EmulatorOptions, body: bytes | None) -> EmulatorOptions:
+    """The options a reset asks for: the server's own, overridden by a JSON object body."""
+    if not body or not body.strip():
+        return initial
+    overrides = json.loads(body)
+    if not isinstance(overrides, dict):
+        raise ValueError("a JSON object of emulator options is expected")
+    unknown = set(overrides) - {f.name for f in fields(EmulatorOptions)} | (
+        {"clock"} & set(overrides)
+    )
+    if unknown:
+        raise ValueError(f"unknown options {sorted(unknown)}")
+    return replace(initial, **overrides)
+
+
+def _parse_id(raw: str, name: str) -> int:
+    """A path id: decimal digits, leading zeros allowed as Go reads them, 1..2^63-1 [infer]."""
+    value = parse_int64(raw)
+    if value is None or value < 1:
+        raise TogglError(400, errors.invalid_parameter(name))
+    return value
+
+
+def _quota_key(user: User, raw_ids: dict[str, str]) -> tuple[int, int | str]:
+    """The quota is counted per user and workspace (`/me` calls apart), on the id's value."""
+    raw = raw_ids.get("workspace_id")
+    if raw is None:
+        return (user.id, "me")
+    value = parse_int64(raw)
+    return (user.id, value if value is not None else "invalid")
+
+
+def _parse_query(query_string: bytes) -> dict[str, str]:
+    if len(query_string) > MAX_QUERY_BYTES:
+        raise TogglError(400, errors.QUERY_TOO_LONG)
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    # The first value of a repeated parameter wins, as Go's `url.Values.Get` does.
+    return dict(reversed(pairs))

@@ -1,0 +1,106 @@
+"""Seeds: the state an emulator starts from (workspaces, users, clients, projects).
+
+`load_seed` reads a seed file (JSON or YAML) or takes a mapping as it is. `DEFAULT_SEED` is the
+default seed (`seed.yaml` beside this module, the one source of those identifiers) as typed
+entries, for code that needs them by name:
+
+    from toggl_emulator.seed import DEFAULT_SEED
+    admin = DEFAULT_SEED.users["admin"]          # .id, .email, .password, .api_token
+    workspace = DEFAULT_SEED.workspaces["premium"].id
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_SEED_PATH = Path(__file__).with_name("seed.yaml")
+
+
+def load_seed(source: Path | str | Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The seed as plain data; `source` is a path (JSON or YAML), a mapping, or None (default)."""
+    if isinstance(source, Mapping):
+        data: Any = dict(source)
+    else:
+        path = Path(source) if source is not None else DEFAULT_SEED_PATH
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    if not isinstance(data, dict) or "users" not in data or "workspaces" not in data:
+        raise ValueError(
+            f"{source or DEFAULT_SEED_PATH}: a seed needs at least `workspaces` and `users`"
+        )
+    return data
+
+
+@dataclass(frozen=True)
+class SeedUser:
+    id: int
+    email: str
+    password: str
+    api_token: str
+
+    @property
+    def basic_auth(self) -> tuple[str, str]:
+        """HTTP Basic credentials with the API token, as httpx's `auth=` takes them."""
+        return (self.api_token, "api_token")
+
+
+@dataclass(frozen=True)
+class SeedWorkspace:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class SeedClient:
+    id: int
+    wid: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Seed:
+    """The keyed entries of a seed (entries without a `key` are left out)."""
+
+    workspaces: Mapping[str, SeedWorkspace]
+    users: Mapping[str, SeedUser]
+    clients: Mapping[str, SeedClient]
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> Seed:
+        return cls(
+            workspaces={
+                w["key"]: SeedWorkspace(w["id"], w.get("name", ""))
+                for w in data["workspaces"]
+                if "key" in w
+            },
+            users={
+                u["key"]: SeedUser(u["id"], u["email"], u["password"], u["api_token"])
+                for u in data["users"]
+                if "key" in u
+            },
+            clients={
+                c["key"]: SeedClient(c["id"], c["wid"], c["name"])
+                for c in data.get("clients", [])
+                if "key" in c
+            },
+        )
+
+
+DEFAULT_SEED = Seed.of(load_seed())
+
+
+def credentials_summary(seed: Mapping[str, Any]) -> list[str]:
+    """One line per seeded user, for the banner `toggl-emulator` prints."""
+    lines = []
+    for user in seed["users"]:
+        roles = ", ".join(f"{role} of {wid}" for wid, role in user.get("workspaces", {}).items())
+        lines.append(
+            f"  {user['email']} / {user['password']}  token {user['api_token']}  ({roles or '-'})"
+        )
+    return lines

@@ -1,0 +1,391 @@
+"""The emulator's state: workspaces, users, clients and projects, and Toggl's rules on them.
+
+All writes go through `Store`, under one lock, so parallel requests see a consistent state:
+distinct ids, no duplicate names, no lost update. Validation happens before any change, so a
+refused request leaves the data as it was.
+
+Cost does not grow with the workspace where Toggl's rules allow it: each workspace keeps a name
+index (case-folded trimmed name → id) that makes the uniqueness check of a create or rename O(1),
+and its clients in list order. Every client caches its own JSON; any change of a field drops the
+cache (`Client.__setattr__`), so no response can carry a stale client.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from . import errors
+from .errors import TogglError
+
+# Go's unicode.IsSpace, which strings.TrimSpace uses ([infer] Toggl trims names with it).
+WHITESPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + ("\u2028\u2029\u202f\u205f\u3000")
+)
+ADMIN_PERMISSIONS = ["archive", "update", "remove"]
+FIRST_CLIENT_ID = 61_300_000
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def format_time(epoch: float) -> str:
+    """Toggl's timestamps: second precision, `+00:00`."""
+    return datetime.fromtimestamp(int(epoch), UTC).isoformat()
+
+
+def parse_time(text: str) -> float:
+    return datetime.fromisoformat(text).timestamp()
+
+
+@dataclass
+class Workspace:
+    id: int
+    premium: bool
+    only_admins_may_create_projects: bool
+
+
+@dataclass
+class User:
+    id: int
+    email: str
+    password: str
+    api_token: str
+    roles: dict[int, str]  # workspace id -> "admin" | "member"
+
+
+@dataclass
+class Project:
+    id: int
+    client_id: int | None
+    active: bool
+
+
+_CACHE_FREE = frozenset({"_fragment"})
+
+
+@dataclass(eq=False)
+class Client:
+    id: int
+    wid: int
+    name: str
+    at: float
+    creator_id: int | None = None
+    archived: bool = False
+    notes: str = ""
+    external_reference: str = ""
+    integration: dict[str, str] = field(default_factory=dict)
+    deleted_at: float | None = None
+    _fragment: bytes | None = field(default=None, repr=False)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Any change of a field drops the cached JSON: the one place that keeps it fresh.
+        object.__setattr__(self, name, value)
+        if name not in _CACHE_FREE:
+            object.__setattr__(self, "_fragment", None)
+
+    def fragment(self) -> bytes:
+        """The client's JSON object without its closing brace, for splicing per-caller fields."""
+        if self._fragment is None:
+            self._fragment = _encode(self.to_json()).encode("utf-8")[:-1]
+        return self._fragment
+
+    def to_json(self) -> dict[str, Any]:
+        """The client as Toggl sends it: empty optional fields are left out."""
+        data: dict[str, Any] = {
+            "id": self.id,
+            "wid": self.wid,
+            "archived": self.archived,
+            "name": self.name,
+            "at": format_time(self.at),
+        }
+        if self.creator_id is not None:
+            data["creator_id"] = self.creator_id
+        if self.notes:
+            data["notes"] = self.notes
+        if self.external_reference:
+            data["external_reference"] = self.external_reference
+        data.update(self.integration)
+        if self.deleted_at is not None:
+            data["server_deleted_at"] = format_time(self.deleted_at)
+        return data
+
+
+def name_key(name: str) -> str:
+    """What makes two names the same in a workspace: case-folded [infer]."""
+    return name.casefold()
+
+
+def validate_name(raw: str) -> str:
+    """The trimmed name, or the 400 Toggl answers; the limit counts code points after trimming."""
+    name = raw.strip(WHITESPACE)
+    if not name:
+        raise TogglError(400, errors.NAME_EMPTY)
+    if len(name) > errors.NAME_MAX_LENGTH:
+        raise TogglError(400, errors.NAME_TOO_LONG)
+    return name
+
+
+class WorkspaceClients:
+    """The live clients of one workspace: by id, by name key, and in list order."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[int, Client] = {}
+        self.by_name: dict[str, int] = {}
+        self.order: list[tuple[str, int]] = []  # (name key, id): Toggl lists by name
+
+    def add(self, client: Client) -> None:
+        key = name_key(client.name)
+        self.by_id[client.id] = client
+        self.by_name[key] = client.id
+        bisect.insort(self.order, (key, client.id))
+
+    def remove(self, client: Client) -> None:
+        key = name_key(client.name)
+        del self.by_id[client.id]
+        if self.by_name.get(key) == client.id:
+            del self.by_name[key]
+        index = bisect.bisect_left(self.order, (key, client.id))
+        del self.order[index]
+
+    def taken_by_other(self, name: str, own_id: int | None = None) -> bool:
+        other = self.by_name.get(name_key(name))
+        return other is not None and other != own_id
+
+
+@dataclass(frozen=True)
+class Page:
+    clients: list[Client]
+    total: int
+
+
+class Store:
+    """The whole state of one emulator, built from a seed; `reset()` rebuilds it."""
+
+    def __init__(self, seed: Mapping[str, Any], clock: Callable[[], float]) -> None:
+        self._seed = seed
+        self._clock = clock
+        self.lock = threading.RLock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            seed = self._seed
+            self.workspaces = {
+                w["id"]: Workspace(
+                    w["id"], bool(w.get("premium")), bool(w.get("only_admins_may_create_projects"))
+                )
+                for w in seed["workspaces"]
+            }
+            self.users = [
+                User(
+                    u["id"], u["email"], u["password"], u["api_token"],
+                    {int(wid): role for wid, role in u.get("workspaces", {}).items()},
+                )
+                for u in seed["users"]
+            ]  # fmt: skip
+            self._by_token = {user.api_token: user for user in self.users}
+            self._by_email = {user.email: user for user in self.users}
+            self.clients: dict[int, Client] = {}
+            self._live: dict[int, WorkspaceClients] = {
+                wid: WorkspaceClients() for wid in self.workspaces
+            }
+            for c in seed.get("clients", []):
+                client = Client(
+                    id=c["id"],
+                    wid=c["wid"],
+                    name=c["name"],
+                    at=parse_time(c["at"]) if "at" in c else self._clock(),
+                    creator_id=c.get("creator_id"),
+                    archived=bool(c.get("archived")),
+                    notes=c.get("notes", ""),
+                    external_reference=c.get("external_reference", ""),
+                    integration={k: v for k, v in c.items() if k.startswith("integration_")},
+                )
+                self.clients[client.id] = client
+                self._workspace(client.wid).add(client)
+            self.projects = {
+                p["id"]: Project(p["id"], p.get("client_id"), bool(p.get("active", True)))
+                for p in seed.get("projects", [])
+            }
+            self._next_id = max([FIRST_CLIENT_ID, *self.clients]) + 1
+
+    def _workspace(self, workspace_id: int) -> WorkspaceClients:
+        return self._live.setdefault(workspace_id, WorkspaceClients())
+
+    # --- users and access ---------------------------------------------------------------------
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        if password == "api_token" and username in self._by_token:
+            return self._by_token[username]
+        user = self._by_email.get(username)
+        return user if user is not None and user.password == password else None
+
+    def check_access(self, user: User, workspace_id: int) -> Workspace:
+        """The workspace, or the 403 a user without (enough) access gets."""
+        workspace = self.workspaces.get(workspace_id)
+        role = user.roles.get(workspace_id)
+        if workspace is None or role is None:
+            raise TogglError(403, errors.NO_ACCESS)
+        if workspace.only_admins_may_create_projects and role != "admin":
+            raise TogglError(403, errors.admins_only(workspace_id))
+        return workspace
+
+    def permissions(self, user: User, workspace_id: int) -> list[str] | None:
+        """What the caller may do with a client: admins all of it; members get no field [infer]."""
+        return ADMIN_PERMISSIONS if user.roles.get(workspace_id) == "admin" else None
+
+    # --- reading clients ----------------------------------------------------------------------
+
+    def find(self, workspace_id: int, client_id: int) -> Client | None:
+        live = self._live.get(workspace_id)
+        return live.by_id.get(client_id) if live is not None else None
+
+    def get(self, workspace_id: int, client_id: int) -> Client:
+        client = self.find(workspace_id, client_id)
+        if client is None:
+            raise TogglError(404, errors.not_found(client_id))
+        return client
+
+    def matching(
+        self,
+        workspace_id: int,
+        status: str,
+        name: str,
+        *,
+        page: int = 1,
+        per_page: int | None = None,
+    ) -> Page:
+        """The clients a list query selects, in list order; one page of them with `per_page`."""
+        archived = {"active": False, "archived": True}.get(status)  # None: both
+        needle = name_key(name)
+        with self.lock:
+            live = self._live.get(workspace_id)
+            if live is None:
+                return Page([], 0)
+            by_id = live.by_id
+            if archived is None and not needle:
+                selected = [by_id[client_id] for _, client_id in live.order]
+            else:
+                selected = [
+                    client
+                    for key, client_id in live.order
+                    if needle in key
+                    for client in (by_id[client_id],)
+                    if archived is None or client.archived is archived
+                ]
+        total = len(selected)
+        if per_page is not None:
+            start = (page - 1) * per_page
+            selected = selected[start : start + per_page]
+        return Page(selected, total)
+
+    def by_ids(self, workspace_id: int, client_ids: list[int]) -> list[Client]:
+        found = (self.find(workspace_id, client_id) for client_id in dict.fromkeys(client_ids))
+        return [client for client in found if client is not None]
+
+    def changed_since(self, user: User, since: int | None) -> list[Client]:
+        """Clients of every workspace where the user may see clients, deleted ones with `since`."""
+        visible = {
+            wid for wid, role in user.roles.items()
+            if wid in self.workspaces
+            and (role == "admin" or not self.workspaces[wid].only_admins_may_create_projects)
+        }  # fmt: skip
+        with self.lock:
+            return sorted(
+                (c for c in self.clients.values()
+                 if c.wid in visible
+                 and (c.at >= since if since is not None else c.deleted_at is None)),
+                key=lambda c: c.id,
+            )  # fmt: skip
+
+    def all_clients(self) -> Iterator[Client]:
+        """Every client ever stored, deleted ones included (for the state endpoint and tests)."""
+        with self.lock:
+            yield from list(self.clients.values())
+
+    # --- changing clients ---------------------------------------------------------------------
+
+    def create(self, workspace_id: int, creator: User, fields: dict[str, Any]) -> Client:
+        name = validate_name(fields.get("name", ""))
+        with self.lock:
+            live = self._workspace(workspace_id)
+            if live.taken_by_other(name):
+                raise TogglError(400, errors.NAME_TAKEN)
+            client = Client(
+                id=self._next_id,
+                wid=workspace_id,
+                name=name,
+                at=self._clock(),
+                creator_id=creator.id,
+                notes=fields.get("notes", ""),
+                external_reference=fields.get("external_reference", ""),
+            )
+            self._next_id += 1
+            self.clients[client.id] = client
+            live.add(client)
+            return client
+
+    def update(self, workspace_id: int, client_id: int, fields: dict[str, Any]) -> Client:
+        with self.lock:
+            client = self.find(workspace_id, client_id)
+            if client is None:
+                raise TogglError(404, errors.UPDATE_NOT_FOUND)
+            name = validate_name(fields["name"]) if "name" in fields else client.name
+            live = self._workspace(workspace_id)
+            if live.taken_by_other(name, own_id=client.id):
+                raise TogglError(400, errors.NAME_TAKEN)
+            if name != client.name:
+                live.remove(client)
+                client.name = name
+                live.add(client)
+            client.notes = fields.get("notes", client.notes)
+            client.external_reference = fields.get("external_reference", client.external_reference)
+            client.at = self._clock()
+            return client
+
+    def delete(self, workspace_id: int, client_ids: list[int]) -> None:
+        """Delete all of them, or none when one is missing."""
+        with self.lock:
+            clients = [self.get(workspace_id, client_id) for client_id in client_ids]
+            now = self._clock()
+            live = self._workspace(workspace_id)
+            for client in clients:
+                live.remove(client)
+                client.deleted_at = client.at = now
+
+    def archive(self, workspace: Workspace, client_ids: list[int]) -> list[int]:
+        """Archive the clients and their active projects; the ids of those projects."""
+        with self.lock:
+            clients = [self.get(workspace.id, client_id) for client_id in client_ids]
+            if not workspace.premium:
+                raise TogglError(402, errors.PREMIUM_REQUIRED)
+            ids = {c.id for c in clients if not c.archived}  # an archived one archives nothing
+            archived = sorted(
+                p.id for p in self.projects.values() if p.active and p.client_id in ids
+            )
+            now = self._clock()
+            for project_id in archived:
+                self.projects[project_id].active = False
+            for client in clients:
+                if not client.archived:
+                    client.archived, client.at = True, now
+            return archived
+
+    def restore(
+        self, workspace_id: int, client_id: int, project_ids: list[int], restore_all: bool
+    ) -> Client:
+        with self.lock:
+            client = self.get(workspace_id, client_id)
+            if not client.archived:  # restoring an active client changes nothing [infer]
+                return client
+            for project in self.projects.values():
+                if project.client_id == client.id and (restore_all or project.id in project_ids):
+                    project.active = True
+            client.archived, client.at = False, self._clock()
+            return client

@@ -1,0 +1,68 @@
+"""What tests of every area share: the repository root, the seed's names, a scripted transport.
+
+Fixtures live in `conftest.py`; the Toggl emulator's own fixtures come from its pytest plugin
+(`toggl_emulator`, `toggl_http`, `toggl_server`, ...), which the test suite uses as users do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+from toggl_emulator import Emulator, EmulatorOptions
+from toggl_emulator.emulator import API_PREFIX, CONTROL_PREFIX
+from toggl_emulator.seed import DEFAULT_SEED
+from toggl_emulator.transport import BASE_URL, EmulatorTransport
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = DEFAULT_SEED
+ADMIN = SEED.users["admin"].basic_auth
+ADMIN_TOKEN = SEED.users["admin"].api_token
+MEMBER = SEED.users["member"].basic_auth
+OUTSIDER = SEED.users["outsider"].basic_auth
+PREMIUM = SEED.workspaces["premium"].id  # premium plan, members may manage clients
+FREE = SEED.workspaces["free"].id  # free plan, only admins manage clients
+ACME = SEED.clients["acme"].id  # active, two active projects
+GLOBEX = SEED.clients["globex"].id  # active, one project
+INITECH = SEED.clients["initech"].id  # archived
+HOBBY = SEED.clients["hobby"].id  # in the free workspace
+ADMIN_ID = SEED.users["admin"].id
+W = f"/workspaces/{PREMIUM}/clients"
+CONTROL = (
+    BASE_URL.removesuffix(API_PREFIX) + CONTROL_PREFIX
+)  # the in-process emulator's control URL
+
+
+def api_client(auth: tuple[str, str] | None = ADMIN, **options: Any) -> httpx.Client:
+    """An httpx client on a fresh in-process emulator with these `EmulatorOptions`."""
+    emulator = Emulator(EmulatorOptions(**options))
+    return httpx.Client(base_url=BASE_URL, auth=auth, transport=EmulatorTransport(emulator))
+
+
+class Script:
+    """A scripted server: answers requests from a list, in order, and records them.
+
+    An answer is an `httpx.Response` or an exception to raise (a transport error).
+    """
+
+    def __init__(self, *answers: httpx.Response | Exception) -> None:
+        self.answers = list(answers)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self)
+
+
+def answer(status: int, body: Any = None, **headers: str) -> httpx.Response:
+    """A response with a JSON body (none when `body` is None)."""
+    if body is None:
+        return httpx.Response(status, headers=headers)
+    return httpx.Response(status, json=body, headers=headers)
