@@ -63,7 +63,7 @@ lint: bootstrap ## Lint the spec (openapi-spec-validator, Redocly), our code (ru
 		| python3 -c 'import json,sys; t=json.load(sys.stdin)["totals"]; sys.exit("redocly: %d errors, %d warnings" % (t["errors"], t["warnings"]) if t["errors"] or t["warnings"] else 0)'
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy emulator/src contract/src pipeline/src bench/src tests
+	$(RUN) mypy sdk/runtime emulator/src contract/src pipeline/src bench/src tests
 	$(RUN) check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(RUN) zizmor --offline --quiet .github/workflows/
 

@@ -23,7 +23,7 @@ def quickstart() -> str:
     return match.group(1)
 
 
-def test_the_readme_quickstart_runs_against_the_mock() -> None:
+def test_the_readme_quickstart_runs_against_the_emulator() -> None:
     with EmulatorProcess(["--hourly-quota", "30"]) as server:
         env = {
             **os.environ,

@@ -22,6 +22,7 @@ RESTORE_FIELDS: dict[str, type] = {"projects": list, "restore_all_projects": boo
 IDS_FIELDS: dict[str, type] = {"client_ids": list}
 DEFAULT_PER_PAGE = 50  # [infer] what Toggl's web app asks for
 MAX_PER_PAGE = 200  # [infer]
+MAX_PAGE = 2**31 - 1  # [infer]
 
 
 class RawJson(bytes):
@@ -87,8 +88,8 @@ def _body(call: Call) -> Body:
 def _positive_int(raw: str | None, name: str, default: int, maximum: int) -> int:
     if raw is None:
         return default
-    value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else 0
-    if not 1 <= value <= maximum:
+    value = parse_int64(raw)
+    if value is None or not 1 <= value <= maximum:
         raise TogglError(400, errors.invalid_parameter(name))
     return value
 
@@ -99,7 +100,7 @@ def list_clients(call: Call) -> Any:
     if status not in ("active", "archived", "both"):
         raise TogglError(400, errors.STATUS_INVALID)
     paged = "page" in call.query or "per_page" in call.query  # unpaged without them [infer]
-    page = _positive_int(call.query.get("page"), "page", 1, payloads.INT64_MAX)
+    page = _positive_int(call.query.get("page"), "page", 1, MAX_PAGE)
     per_page = _positive_int(call.query.get("per_page"), "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
     selected = call.store.matching(
         call.workspace_id,

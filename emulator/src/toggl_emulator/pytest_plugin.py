@@ -93,8 +93,9 @@ def toggl_seed(toggl_emulator_options: EmulatorOptions) -> Seed:
 
 @pytest.fixture
 def toggl_user(toggl_seed: Seed) -> SeedUser:
-    """Whose credentials the bound clients send: the seed's `admin` (override to change)."""
-    return toggl_seed.users["admin"]
+    """Whose credentials the bound clients send: the seed's `admin`, else its first user
+    (override the fixture to choose another)."""
+    return toggl_seed.users.get("admin") or next(iter(toggl_seed.users.values()))
 
 
 @pytest.fixture

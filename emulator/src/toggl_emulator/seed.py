@@ -65,7 +65,7 @@ class SeedClient:
 
 @dataclass(frozen=True)
 class Seed:
-    """The keyed entries of a seed (entries without a `key` are left out)."""
+    """The entries of a seed by name: their `key`, else (users) their email, else (the rest) their id."""
 
     workspaces: Mapping[str, SeedWorkspace]
     users: Mapping[str, SeedUser]
@@ -75,19 +75,18 @@ class Seed:
     def of(cls, data: Mapping[str, Any]) -> Seed:
         return cls(
             workspaces={
-                w["key"]: SeedWorkspace(w["id"], w.get("name", ""))
+                str(w.get("key", w["id"])): SeedWorkspace(w["id"], w.get("name", ""))
                 for w in data["workspaces"]
-                if "key" in w
             },
             users={
-                u["key"]: SeedUser(u["id"], u["email"], u["password"], u["api_token"])
+                str(u.get("key", u["email"])): SeedUser(
+                    u["id"], u["email"], u["password"], u["api_token"]
+                )
                 for u in data["users"]
-                if "key" in u
             },
             clients={
-                c["key"]: SeedClient(c["id"], c["wid"], c["name"])
+                str(c.get("key", c["id"])): SeedClient(c["id"], c["wid"], c["name"])
                 for c in data.get("clients", [])
-                if "key" in c
             },
         )
 

@@ -61,9 +61,9 @@ class ServerProcess:
         self._env = {**os.environ, **(env or {})}
         self._startup_timeout = startup_timeout
         # Kept open for the child's whole life, so that its output is there to show on failure.
-        self._log = tempfile.NamedTemporaryFile(
+        self._log = tempfile.NamedTemporaryFile(  # noqa: SIM115
             prefix=f"toggl-{name}-", suffix=".log", delete=False
-        )  # noqa: SIM115
+        )
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Self:

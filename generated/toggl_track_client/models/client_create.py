@@ -20,8 +20,8 @@ class ClientCreate:
     """ Client name. Leading and trailing whitespace is trimmed (Go's `unicode.IsSpace` set:
     TAB, LF, VT, FF, CR, space, U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029,
     U+202F, U+205F, U+3000) **[infer]**; a name of whitespace only counts as empty. At most
-    255 Unicode code points, counted on the name as sent **[infer: Toggl's app counts UTF-8
-    bytes]**.
+    255 Unicode code points once trimmed **[infer: Toggl's app counts UTF-8 bytes]**; the
+    pattern says both, since JSON Schema's `maxLength` would count the whitespace too.
      """
     notes: str | Unset = UNSET
     wid: int | Unset = UNSET

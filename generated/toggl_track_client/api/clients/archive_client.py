@@ -66,7 +66,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(
+def _build_upstream_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[Any | list[int] | str]:
     return Response(
@@ -95,7 +95,7 @@ def sync_detailed(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none within the timeout or the call's deadline).
 
     Returns:
         Response[Any | list[int] | str]
@@ -113,12 +113,12 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
-def sync(
+def _upstream_sync(
     workspace_id: int,
     client_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> list[int]:
+) -> Any | list[int] | str | None:
     """Archive a client
 
      Archives the client and its active projects; answers the ids of the projects it archived.
@@ -130,24 +130,18 @@ def sync(
         client_id (int): A Toggl id, a positive 64-bit integer.
 
     Raises:
-        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
-        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none within the timeout or the call's deadline).
 
     Returns:
-        list[int]
+        Any | list[int] | str
     """
 
-    kwargs = _get_kwargs(
+    return sync_detailed(
         workspace_id=workspace_id,
         client_id=client_id,
-    )
-
-    with errors.translate_transport_errors():
-        response = client.get_httpx_client().request(
-            **kwargs,
-        )
-    errors.raise_for_status(response)
-    return cast(list[int], _parse_response(client=client, response=response))
+        client=client,
+    ).parsed
 
 
 async def asyncio_detailed(
@@ -168,7 +162,7 @@ async def asyncio_detailed(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none within the timeout or the call's deadline).
 
     Returns:
         Response[Any | list[int] | str]
@@ -184,12 +178,12 @@ async def asyncio_detailed(
     return _build_response(client=client, response=response)
 
 
-async def asyncio(
+async def _upstream_asyncio(
     workspace_id: int,
     client_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> list[int]:
+) -> Any | list[int] | str | None:
     """Archive a client
 
      Archives the client and its active projects; answers the ids of the projects it archived.
@@ -201,8 +195,72 @@ async def asyncio(
         client_id (int): A Toggl id, a positive 64-bit integer.
 
     Raises:
-        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
-        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none within the timeout or the call's deadline).
+
+    Returns:
+        Any | list[int] | str
+    """
+
+    return (
+        await asyncio_detailed(
+            workspace_id=workspace_id,
+            client_id=client_id,
+            client=client,
+        )
+    ).parsed
+
+
+from ..._runtime import calls as _calls  # noqa: E402
+
+_SUCCESS = ((200, 200),)
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | list[int] | str]:
+    return _calls.detailed(
+        response,
+        lambda: _build_upstream_response(client=client, response=response),
+        lambda status: Response(status_code=status, content=response.content, headers=response.headers, parsed=None),
+        list[int],
+        may_be_empty=False,
+    )
+
+
+def _parse_success(*, client: AuthenticatedClient | Client, response: httpx.Response) -> list[int]:
+    return cast(
+        list[int],
+        _calls.success(
+            response,
+            lambda: _parse_response(client=client, response=response),
+            list[int],
+            documented=_SUCCESS,
+            may_be_empty=False,
+        ),
+    )
+
+
+def sync(
+    workspace_id: int,
+    client_id: int,
+    *,
+    client: AuthenticatedClient | Client,
+) -> list[int]:
+    """Archive a client
+
+    Archives the client and its active projects; answers the ids of the projects it archived.
+    Archiving an archived client archives nothing more and answers `[]` **[infer]**. Premium
+    workspaces only: on a free workspace the answer is `402` **[infer]**.
+
+    Args:
+        workspace_id (int): A Toggl id, a positive 64-bit integer.
+        client_id (int): A Toggl id, a positive 64-bit integer.
+
+    Raises:
+        errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
+        errors.APIConnectionError: no response (`APITimeoutError`: none within the timeout or the deadline).
+        errors.APIResponseValidationError: a success whose body does not match the spec.
 
     Returns:
         list[int]
@@ -212,8 +270,40 @@ async def asyncio(
         workspace_id=workspace_id,
         client_id=client_id,
     )
+    with errors.translate_transport_errors():
+        response = client.get_httpx_client().request(**kwargs)
+    return _parse_success(client=client, response=response)
 
+
+async def asyncio(
+    workspace_id: int,
+    client_id: int,
+    *,
+    client: AuthenticatedClient | Client,
+) -> list[int]:
+    """Archive a client
+
+    Archives the client and its active projects; answers the ids of the projects it archived.
+    Archiving an archived client archives nothing more and answers `[]` **[infer]**. Premium
+    workspaces only: on a free workspace the answer is `402` **[infer]**.
+
+    Args:
+        workspace_id (int): A Toggl id, a positive 64-bit integer.
+        client_id (int): A Toggl id, a positive 64-bit integer.
+
+    Raises:
+        errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
+        errors.APIConnectionError: no response (`APITimeoutError`: none within the timeout or the deadline).
+        errors.APIResponseValidationError: a success whose body does not match the spec.
+
+    Returns:
+        list[int]
+    """
+
+    kwargs = _get_kwargs(
+        workspace_id=workspace_id,
+        client_id=client_id,
+    )
     with errors.translate_transport_errors():
         response = await client.get_async_httpx_client().request(**kwargs)
-    errors.raise_for_status(response)
-    return cast(list[int], _parse_response(client=client, response=response))
+    return _parse_success(client=client, response=response)

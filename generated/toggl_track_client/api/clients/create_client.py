@@ -77,7 +77,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
+def _build_upstream_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[Any | ClientModel | str]:
     return Response(
@@ -107,7 +107,7 @@ def sync_detailed(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none within the timeout or the call's deadline).
 
     Returns:
         Response[Any | ClientModel | str]
@@ -125,12 +125,12 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
-def sync(
+def _upstream_sync(
     workspace_id: int,
     *,
     client: AuthenticatedClient | Client,
     body: ClientCreate,
-) -> ClientModel:
+) -> Any | ClientModel | str | None:
     """Create a client
 
      Creates a client in the workspace. The name is trimmed, must not be empty, must be at most
@@ -143,24 +143,18 @@ def sync(
             workspace.
 
     Raises:
-        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
-        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none within the timeout or the call's deadline).
 
     Returns:
-        ClientModel
+        Any | ClientModel | str
     """
 
-    kwargs = _get_kwargs(
+    return sync_detailed(
         workspace_id=workspace_id,
+        client=client,
         body=body,
-    )
-
-    with errors.translate_transport_errors():
-        response = client.get_httpx_client().request(
-            **kwargs,
-        )
-    errors.raise_for_status(response)
-    return cast(ClientModel, _parse_response(client=client, response=response))
+    ).parsed
 
 
 async def asyncio_detailed(
@@ -182,7 +176,7 @@ async def asyncio_detailed(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none within the timeout or the call's deadline).
 
     Returns:
         Response[Any | ClientModel | str]
@@ -198,12 +192,12 @@ async def asyncio_detailed(
     return _build_response(client=client, response=response)
 
 
-async def asyncio(
+async def _upstream_asyncio(
     workspace_id: int,
     *,
     client: AuthenticatedClient | Client,
     body: ClientCreate,
-) -> ClientModel:
+) -> Any | ClientModel | str | None:
     """Create a client
 
      Creates a client in the workspace. The name is trimmed, must not be empty, must be at most
@@ -216,8 +210,73 @@ async def asyncio(
             workspace.
 
     Raises:
-        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
-        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none within the timeout or the call's deadline).
+
+    Returns:
+        Any | ClientModel | str
+    """
+
+    return (
+        await asyncio_detailed(
+            workspace_id=workspace_id,
+            client=client,
+            body=body,
+        )
+    ).parsed
+
+
+from ..._runtime import calls as _calls  # noqa: E402
+
+_SUCCESS = ((200, 200),)
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | ClientModel | str]:
+    return _calls.detailed(
+        response,
+        lambda: _build_upstream_response(client=client, response=response),
+        lambda status: Response(status_code=status, content=response.content, headers=response.headers, parsed=None),
+        ClientModel,
+        may_be_empty=False,
+    )
+
+
+def _parse_success(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ClientModel:
+    return cast(
+        ClientModel,
+        _calls.success(
+            response,
+            lambda: _parse_response(client=client, response=response),
+            ClientModel,
+            documented=_SUCCESS,
+            may_be_empty=False,
+        ),
+    )
+
+
+def sync(
+    workspace_id: int,
+    *,
+    client: AuthenticatedClient | Client,
+    body: ClientCreate,
+) -> ClientModel:
+    """Create a client
+
+    Creates a client in the workspace. The name is trimmed, must not be empty, must be at most
+    255 characters and must be unique in the workspace. `wid` in the body is ignored: the path
+    decides the workspace **[infer]**.
+
+    Args:
+        workspace_id (int): A Toggl id, a positive 64-bit integer.
+        body (ClientCreate): A new client. `wid` is accepted and ignored; the path decides the
+            workspace.
+
+    Raises:
+        errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
+        errors.APIConnectionError: no response (`APITimeoutError`: none within the timeout or the deadline).
+        errors.APIResponseValidationError: a success whose body does not match the spec.
 
     Returns:
         ClientModel
@@ -227,8 +286,41 @@ async def asyncio(
         workspace_id=workspace_id,
         body=body,
     )
+    with errors.translate_transport_errors():
+        response = client.get_httpx_client().request(**kwargs)
+    return _parse_success(client=client, response=response)
 
+
+async def asyncio(
+    workspace_id: int,
+    *,
+    client: AuthenticatedClient | Client,
+    body: ClientCreate,
+) -> ClientModel:
+    """Create a client
+
+    Creates a client in the workspace. The name is trimmed, must not be empty, must be at most
+    255 characters and must be unique in the workspace. `wid` in the body is ignored: the path
+    decides the workspace **[infer]**.
+
+    Args:
+        workspace_id (int): A Toggl id, a positive 64-bit integer.
+        body (ClientCreate): A new client. `wid` is accepted and ignored; the path decides the
+            workspace.
+
+    Raises:
+        errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
+        errors.APIConnectionError: no response (`APITimeoutError`: none within the timeout or the deadline).
+        errors.APIResponseValidationError: a success whose body does not match the spec.
+
+    Returns:
+        ClientModel
+    """
+
+    kwargs = _get_kwargs(
+        workspace_id=workspace_id,
+        body=body,
+    )
     with errors.translate_transport_errors():
         response = await client.get_async_httpx_client().request(**kwargs)
-    errors.raise_for_status(response)
-    return cast(ClientModel, _parse_response(client=client, response=response))
+    return _parse_success(client=client, response=response)

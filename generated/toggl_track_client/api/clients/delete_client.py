@@ -26,9 +26,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | str | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | int | str | None:
     if response.status_code == 200:
-        response_200 = cast(Any, None)
+        response_200 = cast(int, response.json())
         return response_200
 
     if response.status_code == 400:
@@ -65,7 +65,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | str]:
+def _build_upstream_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | int | str]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -79,11 +81,12 @@ def sync_detailed(
     client_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Any | str]:
+) -> Response[Any | int | str]:
     """Delete a client
 
-     Deletes the client. Toggl documents the success body as a number; its content is unknown,
-    and this description takes it to be empty **[infer]**.
+     Deletes the client. Toggl's published description (2024, 2026) types the success body as
+    a number; a third-party client says it is empty; neither is a recording. Both are accepted
+    here, and the live contract run reports which one the live API sent **[infer]**.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -91,10 +94,10 @@ def sync_detailed(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none within the timeout or the call's deadline).
 
     Returns:
-        Response[Any | str]
+        Response[Any | int | str]
     """
 
     kwargs = _get_kwargs(
@@ -109,52 +112,17 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
-def sync(
+def _upstream_sync(
     workspace_id: int,
     client_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> None:
+) -> Any | int | str | None:
     """Delete a client
 
-     Deletes the client. Toggl documents the success body as a number; its content is unknown,
-    and this description takes it to be empty **[infer]**.
-
-    Args:
-        workspace_id (int): A Toggl id, a positive 64-bit integer.
-        client_id (int): A Toggl id, a positive 64-bit integer.
-
-    Raises:
-        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
-        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
-
-    Returns:
-        None
-    """
-
-    kwargs = _get_kwargs(
-        workspace_id=workspace_id,
-        client_id=client_id,
-    )
-
-    with errors.translate_transport_errors():
-        response = client.get_httpx_client().request(
-            **kwargs,
-        )
-    errors.raise_for_status(response)
-    return None
-
-
-async def asyncio_detailed(
-    workspace_id: int,
-    client_id: int,
-    *,
-    client: AuthenticatedClient | Client,
-) -> Response[Any | str]:
-    """Delete a client
-
-     Deletes the client. Toggl documents the success body as a number; its content is unknown,
-    and this description takes it to be empty **[infer]**.
+     Deletes the client. Toggl's published description (2024, 2026) types the success body as
+    a number; a third-party client says it is empty; neither is a recording. Both are accepted
+    here, and the live contract run reports which one the live API sent **[infer]**.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -162,10 +130,41 @@ async def asyncio_detailed(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none within the timeout or the call's deadline).
 
     Returns:
-        Response[Any | str]
+        Any | int | str
+    """
+
+    return sync_detailed(
+        workspace_id=workspace_id,
+        client_id=client_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    workspace_id: int,
+    client_id: int,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Any | int | str]:
+    """Delete a client
+
+     Deletes the client. Toggl's published description (2024, 2026) types the success body as
+    a number; a third-party client says it is empty; neither is a recording. Both are accepted
+    here, and the live contract run reports which one the live API sent **[infer]**.
+
+    Args:
+        workspace_id (int): A Toggl id, a positive 64-bit integer.
+        client_id (int): A Toggl id, a positive 64-bit integer.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none within the timeout or the call's deadline).
+
+    Returns:
+        Response[Any | int | str]
     """
 
     kwargs = _get_kwargs(
@@ -178,35 +177,130 @@ async def asyncio_detailed(
     return _build_response(client=client, response=response)
 
 
-async def asyncio(
+async def _upstream_asyncio(
     workspace_id: int,
     client_id: int,
     *,
     client: AuthenticatedClient | Client,
-) -> None:
+) -> Any | int | str | None:
     """Delete a client
 
-     Deletes the client. Toggl documents the success body as a number; its content is unknown,
-    and this description takes it to be empty **[infer]**.
+     Deletes the client. Toggl's published description (2024, 2026) types the success body as
+    a number; a third-party client says it is empty; neither is a recording. Both are accepted
+    here, and the live contract run reports which one the live API sent **[infer]**.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
         client_id (int): A Toggl id, a positive 64-bit integer.
 
     Raises:
-        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
-        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none within the timeout or the call's deadline).
 
     Returns:
-        None
+        Any | int | str
+    """
+
+    return (
+        await asyncio_detailed(
+            workspace_id=workspace_id,
+            client_id=client_id,
+            client=client,
+        )
+    ).parsed
+
+
+from ..._runtime import calls as _calls  # noqa: E402
+
+_SUCCESS = ((200, 200),)
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | int | str]:
+    return _calls.detailed(
+        response,
+        lambda: _build_upstream_response(client=client, response=response),
+        lambda status: Response(status_code=status, content=response.content, headers=response.headers, parsed=None),
+        int | None,
+        may_be_empty=True,
+    )
+
+
+def _parse_success(*, client: AuthenticatedClient | Client, response: httpx.Response) -> int | None:
+    return cast(
+        int | None,
+        _calls.success(
+            response,
+            lambda: _parse_response(client=client, response=response),
+            int | None,
+            documented=_SUCCESS,
+            may_be_empty=True,
+        ),
+    )
+
+
+def sync(
+    workspace_id: int,
+    client_id: int,
+    *,
+    client: AuthenticatedClient | Client,
+) -> int | None:
+    """Delete a client
+
+    Deletes the client. Toggl's published description (2024, 2026) types the success body as
+    a number; a third-party client says it is empty; neither is a recording. Both are accepted
+    here, and the live contract run reports which one the live API sent **[infer]**.
+
+    Args:
+        workspace_id (int): A Toggl id, a positive 64-bit integer.
+        client_id (int): A Toggl id, a positive 64-bit integer.
+
+    Raises:
+        errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
+        errors.APIConnectionError: no response (`APITimeoutError`: none within the timeout or the deadline).
+        errors.APIResponseValidationError: a success whose body does not match the spec.
+
+    Returns:
+        int | None
     """
 
     kwargs = _get_kwargs(
         workspace_id=workspace_id,
         client_id=client_id,
     )
+    with errors.translate_transport_errors():
+        response = client.get_httpx_client().request(**kwargs)
+    return _parse_success(client=client, response=response)
 
+
+async def asyncio(
+    workspace_id: int,
+    client_id: int,
+    *,
+    client: AuthenticatedClient | Client,
+) -> int | None:
+    """Delete a client
+
+    Deletes the client. Toggl's published description (2024, 2026) types the success body as
+    a number; a third-party client says it is empty; neither is a recording. Both are accepted
+    here, and the live contract run reports which one the live API sent **[infer]**.
+
+    Args:
+        workspace_id (int): A Toggl id, a positive 64-bit integer.
+        client_id (int): A Toggl id, a positive 64-bit integer.
+
+    Raises:
+        errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
+        errors.APIConnectionError: no response (`APITimeoutError`: none within the timeout or the deadline).
+        errors.APIResponseValidationError: a success whose body does not match the spec.
+
+    Returns:
+        int | None
+    """
+
+    kwargs = _get_kwargs(
+        workspace_id=workspace_id,
+        client_id=client_id,
+    )
     with errors.translate_transport_errors():
         response = await client.get_async_httpx_client().request(**kwargs)
-    errors.raise_for_status(response)
-    return None
+    return _parse_success(client=client, response=response)

@@ -86,7 +86,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
+def _build_upstream_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[Any | list[ClientModel] | str]:
     return Response(
@@ -116,7 +116,7 @@ def sync_detailed(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none within the timeout or the call's deadline).
 
     Returns:
         Response[Any | list[ClientModel] | str]
@@ -134,12 +134,12 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
-def sync(
+def _upstream_sync(
     workspace_id: int,
     *,
     client: AuthenticatedClient | Client,
     body: ClientIdsObject | list[int],
-) -> list[ClientModel]:
+) -> Any | list[ClientModel] | str | None:
     """Get clients by ids
 
      The clients of the workspace with the given ids, active or archived; ids that match no
@@ -152,24 +152,18 @@ def sync(
             `client_ids`.
 
     Raises:
-        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
-        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none within the timeout or the call's deadline).
 
     Returns:
-        list[ClientModel]
+        Any | list[ClientModel] | str
     """
 
-    kwargs = _get_kwargs(
+    return sync_detailed(
         workspace_id=workspace_id,
+        client=client,
         body=body,
-    )
-
-    with errors.translate_transport_errors():
-        response = client.get_httpx_client().request(
-            **kwargs,
-        )
-    errors.raise_for_status(response)
-    return cast(list[ClientModel], _parse_response(client=client, response=response))
+    ).parsed
 
 
 async def asyncio_detailed(
@@ -191,7 +185,7 @@ async def asyncio_detailed(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none within the timeout or the call's deadline).
 
     Returns:
         Response[Any | list[ClientModel] | str]
@@ -207,12 +201,12 @@ async def asyncio_detailed(
     return _build_response(client=client, response=response)
 
 
-async def asyncio(
+async def _upstream_asyncio(
     workspace_id: int,
     *,
     client: AuthenticatedClient | Client,
     body: ClientIdsObject | list[int],
-) -> list[ClientModel]:
+) -> Any | list[ClientModel] | str | None:
     """Get clients by ids
 
      The clients of the workspace with the given ids, active or archived; ids that match no
@@ -225,8 +219,73 @@ async def asyncio(
             `client_ids`.
 
     Raises:
-        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
-        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none within the timeout or the call's deadline).
+
+    Returns:
+        Any | list[ClientModel] | str
+    """
+
+    return (
+        await asyncio_detailed(
+            workspace_id=workspace_id,
+            client=client,
+            body=body,
+        )
+    ).parsed
+
+
+from ..._runtime import calls as _calls  # noqa: E402
+
+_SUCCESS = ((200, 200),)
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | list[ClientModel] | str]:
+    return _calls.detailed(
+        response,
+        lambda: _build_upstream_response(client=client, response=response),
+        lambda status: Response(status_code=status, content=response.content, headers=response.headers, parsed=None),
+        list[ClientModel],
+        may_be_empty=False,
+    )
+
+
+def _parse_success(*, client: AuthenticatedClient | Client, response: httpx.Response) -> list[ClientModel]:
+    return cast(
+        list[ClientModel],
+        _calls.success(
+            response,
+            lambda: _parse_response(client=client, response=response),
+            list[ClientModel],
+            documented=_SUCCESS,
+            may_be_empty=False,
+        ),
+    )
+
+
+def sync(
+    workspace_id: int,
+    *,
+    client: AuthenticatedClient | Client,
+    body: ClientIdsObject | list[int],
+) -> list[ClientModel]:
+    """Get clients by ids
+
+    The clients of the workspace with the given ids, active or archived; ids that match no
+    client are left out. Toggl's description gives the body as a bare array of ids; Toggl's web
+    app sends `{"client_ids": [...]}`. Both are accepted.
+
+    Args:
+        workspace_id (int): A Toggl id, a positive 64-bit integer.
+        body (ClientIdsObject | list[int]): A bare array of client ids, or an object with
+            `client_ids`.
+
+    Raises:
+        errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
+        errors.APIConnectionError: no response (`APITimeoutError`: none within the timeout or the deadline).
+        errors.APIResponseValidationError: a success whose body does not match the spec.
 
     Returns:
         list[ClientModel]
@@ -236,8 +295,41 @@ async def asyncio(
         workspace_id=workspace_id,
         body=body,
     )
+    with errors.translate_transport_errors():
+        response = client.get_httpx_client().request(**kwargs)
+    return _parse_success(client=client, response=response)
 
+
+async def asyncio(
+    workspace_id: int,
+    *,
+    client: AuthenticatedClient | Client,
+    body: ClientIdsObject | list[int],
+) -> list[ClientModel]:
+    """Get clients by ids
+
+    The clients of the workspace with the given ids, active or archived; ids that match no
+    client are left out. Toggl's description gives the body as a bare array of ids; Toggl's web
+    app sends `{"client_ids": [...]}`. Both are accepted.
+
+    Args:
+        workspace_id (int): A Toggl id, a positive 64-bit integer.
+        body (ClientIdsObject | list[int]): A bare array of client ids, or an object with
+            `client_ids`.
+
+    Raises:
+        errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
+        errors.APIConnectionError: no response (`APITimeoutError`: none within the timeout or the deadline).
+        errors.APIResponseValidationError: a success whose body does not match the spec.
+
+    Returns:
+        list[ClientModel]
+    """
+
+    kwargs = _get_kwargs(
+        workspace_id=workspace_id,
+        body=body,
+    )
     with errors.translate_transport_errors():
         response = await client.get_async_httpx_client().request(**kwargs)
-    errors.raise_for_status(response)
-    return cast(list[ClientModel], _parse_response(client=client, response=response))
+    return _parse_success(client=client, response=response)

@@ -17,6 +17,8 @@ def _get_kwargs(
     *,
     status: ListClientsStatus | Unset = "active",
     name: str | Unset = UNSET,
+    page: int | Unset = UNSET,
+    per_page: int | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -28,6 +30,10 @@ def _get_kwargs(
     params["status"] = json_status
 
     params["name"] = name
+
+    params["page"] = page
+
+    params["per_page"] = per_page
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -90,7 +96,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
+def _build_upstream_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[Any | list[ClientModel] | str]:
     return Response(
@@ -107,6 +113,8 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     status: ListClientsStatus | Unset = "active",
     name: str | Unset = UNSET,
+    page: int | Unset = UNSET,
+    per_page: int | Unset = UNSET,
 ) -> Response[Any | list[ClientModel] | str]:
     """List clients of a workspace
 
@@ -118,10 +126,12 @@ def sync_detailed(
         workspace_id (int): A Toggl id, a positive 64-bit integer.
         status (ListClientsStatus | Unset):  Default: 'active'.
         name (str | Unset):
+        page (int | Unset):
+        per_page (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none within the timeout or the call's deadline).
 
     Returns:
         Response[Any | list[ClientModel] | str]
@@ -131,6 +141,8 @@ def sync_detailed(
         workspace_id=workspace_id,
         status=status,
         name=name,
+        page=page,
+        per_page=per_page,
     )
 
     response = client.get_httpx_client().request(
@@ -140,13 +152,15 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
-def sync(
+def _upstream_sync(
     workspace_id: int,
     *,
     client: AuthenticatedClient | Client,
     status: ListClientsStatus | Unset = "active",
     name: str | Unset = UNSET,
-) -> list[ClientModel]:
+    page: int | Unset = UNSET,
+    per_page: int | Unset = UNSET,
+) -> Any | list[ClientModel] | str | None:
     """List clients of a workspace
 
      Clients of the workspace, filtered by `status` (active by default) and by a
@@ -157,27 +171,25 @@ def sync(
         workspace_id (int): A Toggl id, a positive 64-bit integer.
         status (ListClientsStatus | Unset):  Default: 'active'.
         name (str | Unset):
+        page (int | Unset):
+        per_page (int | Unset):
 
     Raises:
-        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
-        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none within the timeout or the call's deadline).
 
     Returns:
-        list[ClientModel]
+        Any | list[ClientModel] | str
     """
 
-    kwargs = _get_kwargs(
+    return sync_detailed(
         workspace_id=workspace_id,
+        client=client,
         status=status,
         name=name,
-    )
-
-    with errors.translate_transport_errors():
-        response = client.get_httpx_client().request(
-            **kwargs,
-        )
-    errors.raise_for_status(response)
-    return cast(list[ClientModel], _parse_response(client=client, response=response))
+        page=page,
+        per_page=per_page,
+    ).parsed
 
 
 async def asyncio_detailed(
@@ -186,6 +198,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     status: ListClientsStatus | Unset = "active",
     name: str | Unset = UNSET,
+    page: int | Unset = UNSET,
+    per_page: int | Unset = UNSET,
 ) -> Response[Any | list[ClientModel] | str]:
     """List clients of a workspace
 
@@ -197,10 +211,12 @@ async def asyncio_detailed(
         workspace_id (int): A Toggl id, a positive 64-bit integer.
         status (ListClientsStatus | Unset):  Default: 'active'.
         name (str | Unset):
+        page (int | Unset):
+        per_page (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none within the timeout or the call's deadline).
 
     Returns:
         Response[Any | list[ClientModel] | str]
@@ -210,6 +226,8 @@ async def asyncio_detailed(
         workspace_id=workspace_id,
         status=status,
         name=name,
+        page=page,
+        per_page=per_page,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -217,13 +235,15 @@ async def asyncio_detailed(
     return _build_response(client=client, response=response)
 
 
-async def asyncio(
+async def _upstream_asyncio(
     workspace_id: int,
     *,
     client: AuthenticatedClient | Client,
     status: ListClientsStatus | Unset = "active",
     name: str | Unset = UNSET,
-) -> list[ClientModel]:
+    page: int | Unset = UNSET,
+    per_page: int | Unset = UNSET,
+) -> Any | list[ClientModel] | str | None:
     """List clients of a workspace
 
      Clients of the workspace, filtered by `status` (active by default) and by a
@@ -234,10 +254,85 @@ async def asyncio(
         workspace_id (int): A Toggl id, a positive 64-bit integer.
         status (ListClientsStatus | Unset):  Default: 'active'.
         name (str | Unset):
+        page (int | Unset):
+        per_page (int | Unset):
 
     Raises:
-        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
-        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none within the timeout or the call's deadline).
+
+    Returns:
+        Any | list[ClientModel] | str
+    """
+
+    return (
+        await asyncio_detailed(
+            workspace_id=workspace_id,
+            client=client,
+            status=status,
+            name=name,
+            page=page,
+            per_page=per_page,
+        )
+    ).parsed
+
+
+from ..._runtime import calls as _calls  # noqa: E402
+
+_SUCCESS = ((200, 200),)
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | list[ClientModel] | str]:
+    return _calls.detailed(
+        response,
+        lambda: _build_upstream_response(client=client, response=response),
+        lambda status: Response(status_code=status, content=response.content, headers=response.headers, parsed=None),
+        list[ClientModel],
+        may_be_empty=False,
+    )
+
+
+def _parse_success(*, client: AuthenticatedClient | Client, response: httpx.Response) -> list[ClientModel]:
+    return cast(
+        list[ClientModel],
+        _calls.success(
+            response,
+            lambda: _parse_response(client=client, response=response),
+            list[ClientModel],
+            documented=_SUCCESS,
+            may_be_empty=False,
+        ),
+    )
+
+
+def sync(
+    workspace_id: int,
+    *,
+    client: AuthenticatedClient | Client,
+    status: ListClientsStatus | Unset = "active",
+    name: str | Unset = UNSET,
+    page: int | Unset = UNSET,
+    per_page: int | Unset = UNSET,
+) -> list[ClientModel]:
+    """List clients of a workspace
+
+    Clients of the workspace, filtered by `status` (active by default) and by a
+    case-insensitive substring of the `name`. Every item carries `total_count`, the number of
+    clients that match the query.
+
+    Args:
+        workspace_id (int): A Toggl id, a positive 64-bit integer.
+        status (ListClientsStatus | Unset):  Default: 'active'.
+        name (str | Unset):
+        page (int | Unset):
+        per_page (int | Unset):
+
+    Raises:
+        errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
+        errors.APIConnectionError: no response (`APITimeoutError`: none within the timeout or the deadline).
+        errors.APIResponseValidationError: a success whose body does not match the spec.
 
     Returns:
         list[ClientModel]
@@ -247,9 +342,52 @@ async def asyncio(
         workspace_id=workspace_id,
         status=status,
         name=name,
+        page=page,
+        per_page=per_page,
     )
+    with errors.translate_transport_errors():
+        response = client.get_httpx_client().request(**kwargs)
+    return _parse_success(client=client, response=response)
 
+
+async def asyncio(
+    workspace_id: int,
+    *,
+    client: AuthenticatedClient | Client,
+    status: ListClientsStatus | Unset = "active",
+    name: str | Unset = UNSET,
+    page: int | Unset = UNSET,
+    per_page: int | Unset = UNSET,
+) -> list[ClientModel]:
+    """List clients of a workspace
+
+    Clients of the workspace, filtered by `status` (active by default) and by a
+    case-insensitive substring of the `name`. Every item carries `total_count`, the number of
+    clients that match the query.
+
+    Args:
+        workspace_id (int): A Toggl id, a positive 64-bit integer.
+        status (ListClientsStatus | Unset):  Default: 'active'.
+        name (str | Unset):
+        page (int | Unset):
+        per_page (int | Unset):
+
+    Raises:
+        errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
+        errors.APIConnectionError: no response (`APITimeoutError`: none within the timeout or the deadline).
+        errors.APIResponseValidationError: a success whose body does not match the spec.
+
+    Returns:
+        list[ClientModel]
+    """
+
+    kwargs = _get_kwargs(
+        workspace_id=workspace_id,
+        status=status,
+        name=name,
+        page=page,
+        per_page=per_page,
+    )
     with errors.translate_transport_errors():
         response = await client.get_async_httpx_client().request(**kwargs)
-    errors.raise_for_status(response)
-    return cast(list[ClientModel], _parse_response(client=client, response=response))
+    return _parse_success(client=client, response=response)

@@ -84,7 +84,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
+def _build_upstream_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[Any | ClientModel | str]:
     return Response(
@@ -115,7 +115,7 @@ def sync_detailed(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none within the timeout or the call's deadline).
 
     Returns:
         Response[Any | ClientModel | str]
@@ -134,13 +134,13 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
-def sync(
+def _upstream_sync(
     workspace_id: int,
     client_id: int,
     *,
     client: AuthenticatedClient | Client,
     body: ClientRestore | Unset = UNSET,
-) -> ClientModel:
+) -> Any | ClientModel | str | None:
     """Restore an archived client
 
      Restores the client, and the listed projects of it (or all of them, with
@@ -153,25 +153,19 @@ def sync(
         body (ClientRestore | Unset): Which projects of the client to restore with it.
 
     Raises:
-        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
-        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none within the timeout or the call's deadline).
 
     Returns:
-        ClientModel
+        Any | ClientModel | str
     """
 
-    kwargs = _get_kwargs(
+    return sync_detailed(
         workspace_id=workspace_id,
         client_id=client_id,
+        client=client,
         body=body,
-    )
-
-    with errors.translate_transport_errors():
-        response = client.get_httpx_client().request(
-            **kwargs,
-        )
-    errors.raise_for_status(response)
-    return cast(ClientModel, _parse_response(client=client, response=response))
+    ).parsed
 
 
 async def asyncio_detailed(
@@ -194,7 +188,7 @@ async def asyncio_detailed(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none within the timeout or the call's deadline).
 
     Returns:
         Response[Any | ClientModel | str]
@@ -211,13 +205,13 @@ async def asyncio_detailed(
     return _build_response(client=client, response=response)
 
 
-async def asyncio(
+async def _upstream_asyncio(
     workspace_id: int,
     client_id: int,
     *,
     client: AuthenticatedClient | Client,
     body: ClientRestore | Unset = UNSET,
-) -> ClientModel:
+) -> Any | ClientModel | str | None:
     """Restore an archived client
 
      Restores the client, and the listed projects of it (or all of them, with
@@ -230,8 +224,75 @@ async def asyncio(
         body (ClientRestore | Unset): Which projects of the client to restore with it.
 
     Raises:
-        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
-        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none within the timeout or the call's deadline).
+
+    Returns:
+        Any | ClientModel | str
+    """
+
+    return (
+        await asyncio_detailed(
+            workspace_id=workspace_id,
+            client_id=client_id,
+            client=client,
+            body=body,
+        )
+    ).parsed
+
+
+from ..._runtime import calls as _calls  # noqa: E402
+
+_SUCCESS = ((200, 200),)
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | ClientModel | str]:
+    return _calls.detailed(
+        response,
+        lambda: _build_upstream_response(client=client, response=response),
+        lambda status: Response(status_code=status, content=response.content, headers=response.headers, parsed=None),
+        ClientModel,
+        may_be_empty=False,
+    )
+
+
+def _parse_success(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ClientModel:
+    return cast(
+        ClientModel,
+        _calls.success(
+            response,
+            lambda: _parse_response(client=client, response=response),
+            ClientModel,
+            documented=_SUCCESS,
+            may_be_empty=False,
+        ),
+    )
+
+
+def sync(
+    workspace_id: int,
+    client_id: int,
+    *,
+    client: AuthenticatedClient | Client,
+    body: ClientRestore | Unset = UNSET,
+) -> ClientModel:
+    """Restore an archived client
+
+    Restores the client, and the listed projects of it (or all of them, with
+    `restore_all_projects`). An empty body restores the client alone. Restoring an active
+    client changes nothing and answers the client **[infer]**.
+
+    Args:
+        workspace_id (int): A Toggl id, a positive 64-bit integer.
+        client_id (int): A Toggl id, a positive 64-bit integer.
+        body (ClientRestore | Unset): Which projects of the client to restore with it.
+
+    Raises:
+        errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
+        errors.APIConnectionError: no response (`APITimeoutError`: none within the timeout or the deadline).
+        errors.APIResponseValidationError: a success whose body does not match the spec.
 
     Returns:
         ClientModel
@@ -242,8 +303,43 @@ async def asyncio(
         client_id=client_id,
         body=body,
     )
+    with errors.translate_transport_errors():
+        response = client.get_httpx_client().request(**kwargs)
+    return _parse_success(client=client, response=response)
 
+
+async def asyncio(
+    workspace_id: int,
+    client_id: int,
+    *,
+    client: AuthenticatedClient | Client,
+    body: ClientRestore | Unset = UNSET,
+) -> ClientModel:
+    """Restore an archived client
+
+    Restores the client, and the listed projects of it (or all of them, with
+    `restore_all_projects`). An empty body restores the client alone. Restoring an active
+    client changes nothing and answers the client **[infer]**.
+
+    Args:
+        workspace_id (int): A Toggl id, a positive 64-bit integer.
+        client_id (int): A Toggl id, a positive 64-bit integer.
+        body (ClientRestore | Unset): Which projects of the client to restore with it.
+
+    Raises:
+        errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
+        errors.APIConnectionError: no response (`APITimeoutError`: none within the timeout or the deadline).
+        errors.APIResponseValidationError: a success whose body does not match the spec.
+
+    Returns:
+        ClientModel
+    """
+
+    kwargs = _get_kwargs(
+        workspace_id=workspace_id,
+        client_id=client_id,
+        body=body,
+    )
     with errors.translate_transport_errors():
         response = await client.get_async_httpx_client().request(**kwargs)
-    errors.raise_for_status(response)
-    return cast(ClientModel, _parse_response(client=client, response=response))
+    return _parse_success(client=client, response=response)

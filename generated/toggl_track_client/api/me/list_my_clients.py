@@ -73,7 +73,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
+def _build_upstream_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[Any | list[ClientModel] | str]:
     return Response(
@@ -100,7 +100,7 @@ def sync_detailed(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none within the timeout or the call's deadline).
 
     Returns:
         Response[Any | list[ClientModel] | str]
@@ -117,11 +117,11 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
-def sync(
+def _upstream_sync(
     *,
     client: AuthenticatedClient | Client,
     since: int | Unset = UNSET,
-) -> list[ClientModel]:
+) -> Any | list[ClientModel] | str | None:
     """List the clients of all my workspaces
 
      Clients of every workspace the user can see clients in, active and archived. With `since`,
@@ -132,23 +132,17 @@ def sync(
         since (int | Unset):
 
     Raises:
-        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
-        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none within the timeout or the call's deadline).
 
     Returns:
-        list[ClientModel]
+        Any | list[ClientModel] | str
     """
 
-    kwargs = _get_kwargs(
+    return sync_detailed(
+        client=client,
         since=since,
-    )
-
-    with errors.translate_transport_errors():
-        response = client.get_httpx_client().request(
-            **kwargs,
-        )
-    errors.raise_for_status(response)
-    return cast(list[ClientModel], _parse_response(client=client, response=response))
+    ).parsed
 
 
 async def asyncio_detailed(
@@ -167,7 +161,7 @@ async def asyncio_detailed(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none within the timeout or the call's deadline).
 
     Returns:
         Response[Any | list[ClientModel] | str]
@@ -182,11 +176,11 @@ async def asyncio_detailed(
     return _build_response(client=client, response=response)
 
 
-async def asyncio(
+async def _upstream_asyncio(
     *,
     client: AuthenticatedClient | Client,
     since: int | Unset = UNSET,
-) -> list[ClientModel]:
+) -> Any | list[ClientModel] | str | None:
     """List the clients of all my workspaces
 
      Clients of every workspace the user can see clients in, active and archived. With `since`,
@@ -197,8 +191,69 @@ async def asyncio(
         since (int | Unset):
 
     Raises:
-        errors.APIStatusError: A subclass per error status (see `errors`), after the client's retries.
-        errors.APIConnectionError: No response (errors.APITimeoutError: none in time).
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        errors.APIConnectionError: No response (errors.APITimeoutError: none within the timeout or the call's deadline).
+
+    Returns:
+        Any | list[ClientModel] | str
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            since=since,
+        )
+    ).parsed
+
+
+from ..._runtime import calls as _calls  # noqa: E402
+
+_SUCCESS = ((200, 200),)
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | list[ClientModel] | str]:
+    return _calls.detailed(
+        response,
+        lambda: _build_upstream_response(client=client, response=response),
+        lambda status: Response(status_code=status, content=response.content, headers=response.headers, parsed=None),
+        list[ClientModel],
+        may_be_empty=False,
+    )
+
+
+def _parse_success(*, client: AuthenticatedClient | Client, response: httpx.Response) -> list[ClientModel]:
+    return cast(
+        list[ClientModel],
+        _calls.success(
+            response,
+            lambda: _parse_response(client=client, response=response),
+            list[ClientModel],
+            documented=_SUCCESS,
+            may_be_empty=False,
+        ),
+    )
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    since: int | Unset = UNSET,
+) -> list[ClientModel]:
+    """List the clients of all my workspaces
+
+    Clients of every workspace the user can see clients in, active and archived. With `since`,
+    only the clients created, changed or deleted since then; deleted ones carry
+    `server_deleted_at`. On every plan `/me` calls share a quota of 30 requests per hour.
+
+    Args:
+        since (int | Unset):
+
+    Raises:
+        errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
+        errors.APIConnectionError: no response (`APITimeoutError`: none within the timeout or the deadline).
+        errors.APIResponseValidationError: a success whose body does not match the spec.
 
     Returns:
         list[ClientModel]
@@ -207,8 +262,37 @@ async def asyncio(
     kwargs = _get_kwargs(
         since=since,
     )
+    with errors.translate_transport_errors():
+        response = client.get_httpx_client().request(**kwargs)
+    return _parse_success(client=client, response=response)
 
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    since: int | Unset = UNSET,
+) -> list[ClientModel]:
+    """List the clients of all my workspaces
+
+    Clients of every workspace the user can see clients in, active and archived. With `since`,
+    only the clients created, changed or deleted since then; deleted ones carry
+    `server_deleted_at`. On every plan `/me` calls share a quota of 30 requests per hour.
+
+    Args:
+        since (int | Unset):
+
+    Raises:
+        errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
+        errors.APIConnectionError: no response (`APITimeoutError`: none within the timeout or the deadline).
+        errors.APIResponseValidationError: a success whose body does not match the spec.
+
+    Returns:
+        list[ClientModel]
+    """
+
+    kwargs = _get_kwargs(
+        since=since,
+    )
     with errors.translate_transport_errors():
         response = await client.get_async_httpx_client().request(**kwargs)
-    errors.raise_for_status(response)
-    return cast(list[ClientModel], _parse_response(client=client, response=response))
+    return _parse_success(client=client, response=response)

@@ -1,4 +1,4 @@
-"""The generated package, as generated: each operation's request, and each documented response.
+"""The low-level layer: each operation module's request, and each documented response.
 
 A scripted `httpx.MockTransport` records what the client sends and answers what the live API would.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from toggl_track_client import Client
+from toggl_track_client import AuthenticatedClient
 from toggl_track_client.api.clients import (
     archive_client,
     archive_clients,
@@ -22,10 +22,10 @@ from toggl_track_client.api.clients import (
     get_client,
     get_clients_by_ids,
     list_clients,
-    list_my_clients,
     restore_client,
     update_client,
 )
+from toggl_track_client.api.me import list_my_clients
 from toggl_track_client.models import (
     ArchivedClients,
     ClientCreate,
@@ -67,19 +67,17 @@ class Recorder:
         return only
 
 
-def client_for(recorder: Recorder) -> Client:
-    # The plain `Client`, credentials through httpx: what every operation sends, nothing retried.
-    return Client(
+def client_for(recorder: Recorder) -> AuthenticatedClient:
+    # What every operation sends, nothing retried.
+    return AuthenticatedClient(
+        api_token="secret-token",
         base_url="https://api.track.toggl.com/api/v9",
         max_retries=0,
-        httpx_args={
-            "transport": httpx.MockTransport(recorder),
-            "auth": ("secret-token", "api_token"),
-        },
+        transport=httpx.MockTransport(recorder),
     )
 
 
-Call = Callable[[Client], Any]
+Call = Callable[[AuthenticatedClient], Any]
 CASES: list[tuple[str, Call, str, str, dict[str, str], Any, Any]] = [
     # name, call, method, path, query, sent body, 200 body
     ("list", lambda c: list_clients.sync_detailed(1001, client=c, status="both", name="ac"),

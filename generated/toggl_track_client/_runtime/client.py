@@ -1,0 +1,340 @@
+# Copied from sdk/runtime/client.py by `make generate`. Do not edit here.
+"""The low-level HTTP clients the operation modules take: credentials, timeouts, retries, quota.
+
+    from toggl_track_client import AuthenticatedClient
+    from toggl_track_client.api.clients import get_client
+
+    toggl = AuthenticatedClient(api_token="...")            # or email=..., password=...
+    get_client.sync(1001, 61250143, client=toggl)
+    fast = toggl.with_options(max_retries=0, timeout=5)    # shares pacer, quota and connections
+
+The resource clients (`Toggl`, `AsyncToggl`) hold one of these; most code never builds it.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import EllipsisType
+from typing import Any, Self, TypedDict, Unpack
+
+import httpx
+
+from .constants import DEFAULT_DEADLINE, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, LIVE_API_URL
+from .logs import setup_from_environment
+from .pacing import Pacer
+from .quota import Quota
+from .retry import RetryPolicy
+from .transport import AsyncRetryTransport, RetryTransport
+
+# httpx arguments the client decides itself; httpx_args may not override them.
+_MANAGED_ARGS = ("base_url", "auth", "transport", "async_transport", "timeout")
+
+
+def to_timeout(value: httpx.Timeout | float | int | None, where: str = "timeout") -> httpx.Timeout:
+    """A per-attempt timeout; None is refused, since a call without one can hang forever."""
+    if value is None:
+        raise ValueError(f"{where} must not be None: a request without a timeout can hang forever")
+    if isinstance(value, httpx.Timeout):
+        if None in (value.connect, value.read, value.write, value.pool):
+            raise ValueError(f"{where} must set connect, read, write and pool timeouts")
+        return value
+    return httpx.Timeout(float(value))
+
+
+@dataclass
+class _Shared:
+    """What a client and its `with_options` copies share: pacer, quota, connection pools."""
+
+    pacer: Pacer
+    quota: Quota = field(default_factory=Quota)
+    transport: httpx.BaseTransport | None = None
+    async_transport: httpx.AsyncBaseTransport | None = None
+
+
+@dataclass(frozen=True)
+class _Settings:
+    base_url: str
+    timeout: httpx.Timeout
+    deadline: float | None
+    max_retries: int
+    retry_post: bool
+    headers: Mapping[str, str]
+    cookies: Mapping[str, str]
+    verify_ssl: str | bool | ssl.SSLContext
+    follow_redirects: bool
+    httpx_args: Mapping[str, Any]
+    raise_on_unexpected_status: bool
+
+    def policy(self) -> RetryPolicy:
+        return RetryPolicy(max_retries=self.max_retries, retry_post=self.retry_post)
+
+
+class ClientOptions(TypedDict, total=False):
+    """The keyword arguments every client takes (see `Client`)."""
+
+    base_url: str | None
+    timeout: httpx.Timeout | float
+    deadline: float | None
+    max_retries: int
+    retry_post: bool
+    max_requests_per_second: float | None
+    transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None
+    async_transport: httpx.AsyncBaseTransport | None
+    headers: Mapping[str, str] | None
+    cookies: Mapping[str, str] | None
+    verify_ssl: str | bool | ssl.SSLContext
+    follow_redirects: bool
+    httpx_args: Mapping[str, Any] | None
+    raise_on_unexpected_status: bool
+
+
+class Client:
+    """A client without credentials (every Toggl operation needs them: see `AuthenticatedClient`).
+
+    Keyword arguments:
+
+    - `base_url`: default `$TOGGL_API_URL`, else the live API.
+    - `timeout`: per attempt, an `httpx.Timeout` or seconds (default 30 s, 10 s to connect); never None.
+    - `deadline`: seconds one call may take in all, retries and waits included (default 60; None: no bound).
+    - `max_retries` (default 2; 0 turns retries off), `retry_post` (retry POST after a 5xx or a lost answer).
+    - `max_requests_per_second`: an optional pacer (`TOGGL_SAFE_RATE` = 1.0 is Toggl's safe rate).
+    - `transport` / `async_transport`: the httpx transport to send through (wrapped, not replaced,
+      by the retry layer; an async one given as `transport` serves the async client); `headers`,
+      `cookies`, `verify_ssl`, `follow_redirects`, and
+      `httpx_args` for anything else `httpx.Client` takes.
+    - `raise_on_unexpected_status`: `*_detailed` calls raise `UnexpectedStatus` for an undocumented status.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        deadline: float | None = DEFAULT_DEADLINE,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_post: bool = False,
+        max_requests_per_second: float | None = None,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        async_transport: httpx.AsyncBaseTransport | None = None,
+        headers: Mapping[str, str] | None = None,
+        cookies: Mapping[str, str] | None = None,
+        verify_ssl: str | bool | ssl.SSLContext = True,
+        follow_redirects: bool = False,
+        httpx_args: Mapping[str, Any] | None = None,
+        raise_on_unexpected_status: bool = False,
+    ) -> None:
+        setup_from_environment()
+        args = dict(httpx_args or {})
+        if "timeout" in args:
+            timeout = to_timeout(args.pop("timeout"), "httpx_args['timeout']")
+        transport = transport or args.pop("transport", None)
+        async_transport = async_transport or args.pop("async_transport", None)
+        # One transport may serve both sides (httpx.MockTransport does), or only one of them.
+        if async_transport is None and isinstance(transport, httpx.AsyncBaseTransport):
+            async_transport = transport
+        sync_transport = transport if isinstance(transport, httpx.BaseTransport) else None
+        unsupported = sorted(set(args) & set(_MANAGED_ARGS))
+        if unsupported:
+            raise ValueError(
+                f"pass {', '.join(unsupported)} as keyword arguments, not in httpx_args"
+            )
+        if deadline is not None and deadline <= 0:
+            raise ValueError("deadline must be positive (or None for no bound)")
+        self._settings = _Settings(
+            base_url=(base_url or os.environ.get("TOGGL_API_URL") or LIVE_API_URL).rstrip("/"),
+            timeout=to_timeout(timeout),
+            deadline=deadline,
+            max_retries=max_retries,
+            retry_post=retry_post,
+            headers=dict(headers or {}),
+            cookies=dict(cookies or {}),
+            verify_ssl=verify_ssl,
+            follow_redirects=follow_redirects,
+            httpx_args=args,
+            raise_on_unexpected_status=raise_on_unexpected_status,
+        )
+        self._settings.policy()  # validates max_retries now, not at the first call
+        self._shared = _Shared(
+            Pacer(max_requests_per_second),
+            transport=sync_transport,
+            async_transport=async_transport,
+        )
+        self._owner = True
+        self._client: httpx.Client | None = None
+        self._async_client: httpx.AsyncClient | None = None
+
+    # --- what a caller reads ------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return self._settings.base_url
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        return self._settings.timeout
+
+    @property
+    def deadline(self) -> float | None:
+        return self._settings.deadline
+
+    @property
+    def max_retries(self) -> int:
+        return self._settings.max_retries
+
+    @property
+    def raise_on_unexpected_status(self) -> bool:
+        return self._settings.raise_on_unexpected_status
+
+    @property
+    def quota(self) -> Quota:
+        """Toggl's hourly quota as the last responses reported it (shared with every copy)."""
+        return self._shared.quota
+
+    # --- copies -------------------------------------------------------------------------------
+
+    def with_options(
+        self,
+        *,
+        timeout: httpx.Timeout | float | None = None,
+        deadline: float | None | EllipsisType = ...,
+        max_retries: int | None = None,
+        retry_post: bool | None = None,
+        headers: Mapping[str, str] | None = None,
+        raise_on_unexpected_status: bool | None = None,
+    ) -> Self:
+        """A copy with other settings for some calls; it shares the pacer, the quota and the
+        connection pool with this client (closing the copy closes neither)."""
+        changes: dict[str, Any] = {}
+        if timeout is not None:
+            changes["timeout"] = to_timeout(timeout)
+        if deadline is not ...:
+            changes["deadline"] = deadline
+        if max_retries is not None:
+            changes["max_retries"] = max_retries
+        if retry_post is not None:
+            changes["retry_post"] = retry_post
+        if headers is not None:
+            changes["headers"] = {**self._settings.headers, **headers}
+        if raise_on_unexpected_status is not None:
+            changes["raise_on_unexpected_status"] = raise_on_unexpected_status
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy._settings = replace(self._settings, **changes)
+        copy._settings.policy()
+        copy._owner = False
+        copy._client = copy._async_client = None
+        return copy
+
+    def with_headers(self, headers: Mapping[str, str]) -> Self:
+        """A copy that sends these headers too (shares pacer, quota and connections)."""
+        return self.with_options(headers=headers)
+
+    def with_timeout(self, timeout: httpx.Timeout | float) -> Self:
+        """A copy with another per-attempt timeout (shares pacer, quota and connections)."""
+        return self.with_options(timeout=timeout)
+
+    # --- the httpx clients --------------------------------------------------------------------
+
+    def _auth(self) -> httpx.Auth | None:
+        return None
+
+    def _client_args(self) -> dict[str, Any]:
+        settings = self._settings
+        return {
+            "base_url": settings.base_url,
+            "cookies": dict(settings.cookies),
+            "headers": dict(settings.headers),
+            "timeout": settings.timeout,
+            "follow_redirects": settings.follow_redirects,
+            "auth": self._auth(),
+            **settings.httpx_args,
+        }
+
+    def get_httpx_client(self) -> httpx.Client:
+        """The underlying `httpx.Client`, with the retry layer, built on first use."""
+        if self._client is None:
+            shared = self._shared
+            if shared.transport is None:
+                shared.transport = httpx.HTTPTransport(verify=self._settings.verify_ssl)
+            transport = RetryTransport(
+                shared.transport, self._settings.policy(), shared.quota, shared.pacer,
+                deadline=self._settings.deadline, owns_inner=self._owner,
+            )  # fmt: skip
+            self._client = httpx.Client(transport=transport, **self._client_args())
+        return self._client
+
+    def get_async_httpx_client(self) -> httpx.AsyncClient:
+        """The underlying `httpx.AsyncClient`, with the retry layer, built on first use."""
+        if self._async_client is None:
+            shared = self._shared
+            if shared.async_transport is None:
+                shared.async_transport = httpx.AsyncHTTPTransport(verify=self._settings.verify_ssl)
+            transport = AsyncRetryTransport(
+                shared.async_transport, self._settings.policy(), shared.quota, shared.pacer,
+                deadline=self._settings.deadline, owns_inner=self._owner,
+            )  # fmt: skip
+            self._async_client = httpx.AsyncClient(transport=transport, **self._client_args())
+        return self._async_client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    async def aclose(self) -> None:
+        if self._async_client is not None:
+            await self._async_client.aclose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *args: object) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+
+class AuthenticatedClient(Client):
+    """A client with Toggl credentials: an API token, or an email and a password (HTTP Basic).
+
+    `api_token` defaults to `$TOGGL_API_TOKEN` when neither it nor `email` is given. Credentials
+    never appear in `repr()` or in log lines.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_token: str | None = None,
+        email: str | None = None,
+        password: str | None = None,
+        **options: Unpack[ClientOptions],
+    ) -> None:
+        if api_token is None and email is None:
+            api_token = os.environ.get("TOGGL_API_TOKEN")
+        if (api_token is None) == (email is None):
+            raise ValueError("give either api_token (or $TOGGL_API_TOKEN), or email and password")
+        if email is not None and password is None:
+            raise ValueError("email needs a password")
+        self.api_token = api_token
+        self.email = email
+        self._password = password
+        super().__init__(**options)
+
+    def _auth(self) -> httpx.Auth:
+        if self.api_token is not None:
+            return httpx.BasicAuth(self.api_token, "api_token")
+        assert self.email is not None and self._password is not None
+        return httpx.BasicAuth(self.email, self._password)
+
+    def __repr__(self) -> str:
+        who = f"email={self.email!r}" if self.email else "api_token=<hidden>"
+        return f"{type(self).__name__}({who}, base_url={self.base_url!r})"

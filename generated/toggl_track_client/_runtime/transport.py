@@ -1,0 +1,212 @@
+# Copied from sdk/runtime/transport.py by `make generate`. Do not edit here.
+"""The transports every request of a client goes through: pace, send, record quota, retry, log.
+
+`RetryTransport` (sync) and `AsyncRetryTransport` wrap the real httpx transport. One httpx send is
+one call: its attempts, backoff waits and pacing waits all fit in the call's `deadline`, and each
+attempt's timeouts are cut to what is left of it. A retried DELETE whose earlier attempt may have
+succeeded (a 5xx or a lost answer) and whose retry then answers 404 has done its job: the answer
+becomes an empty 200, marked `extensions["toggl_deleted_on_retry"] = True`, and is logged.
+
+Transport errors leave as this package's `APIConnectionError` / `APITimeoutError`, so raw-response
+calls raise the same tree as typed ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+
+from .exceptions import APIConnectionError, APITimeoutError
+from .logs import logger
+from .pacing import Pacer
+from .quota import Quota
+from .retry import Retry, RetryPolicy
+
+_TIMEOUT_KEYS = ("connect", "read", "write", "pool")
+
+
+class _Call:
+    """The state of one call across its attempts: attempt count, deadline, what happened so far."""
+
+    def __init__(self, request: httpx.Request, policy: RetryPolicy, deadline: float | None) -> None:
+        self.request = request
+        self.policy = policy
+        self.attempt = 0
+        self.started = time.monotonic()
+        self.deadline = None if deadline is None else self.started + deadline
+        self._deadline_seconds = deadline
+        self._maybe_done = False  # an earlier attempt may have been processed
+
+    def left(self) -> float | None:
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    def fits(self, wait: float) -> bool:
+        left = self.left()
+        return left is None or wait < left
+
+    def expired(self) -> APITimeoutError:
+        return APITimeoutError(
+            f"{self.request.method} {self.request.url} did not complete within the call's "
+            f"deadline of {self._deadline_seconds:g} s (attempt {self.attempt + 1})"
+        )
+
+    def cap_timeouts(self) -> None:
+        """Cut this attempt's timeouts to what is left of the deadline."""
+        left = self.left()
+        if left is None:
+            return
+        if left <= 0:
+            raise self.expired()
+        timeout: dict[str, float | None] = dict(self.request.extensions.get("timeout", {}))
+        self.request.extensions["timeout"] = {
+            key: left if timeout.get(key) is None else min(left, timeout[key])  # type: ignore[type-var]
+            for key in _TIMEOUT_KEYS
+        }
+
+    def after_error(self, error: httpx.TransportError) -> Retry:
+        """The retry after a transport error; raises ours when there is none."""
+        if not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
+            self._maybe_done = True
+        retry = self.policy.after_error(self.request, error, self.attempt)
+        if retry is not None and self.fits(retry.wait):
+            return self._log(retry)
+        if isinstance(error, httpx.TimeoutException):
+            raise APITimeoutError(f"no response in time: {error}") from error
+        raise APIConnectionError(f"connection failed: {error}") from error
+
+    def after_response(self, response: httpx.Response) -> Retry | None:
+        retry = self.policy.after_response(self.request, response, self.attempt)
+        if response.status_code >= 500:
+            self._maybe_done = True
+        if retry is None or not self.fits(retry.wait):
+            return None
+        return self._log(retry)
+
+    def settle(self, response: httpx.Response) -> httpx.Response:
+        """A 404 to a DELETE whose earlier attempt may have deleted: the delete is done."""
+        if self.request.method == "DELETE" and response.status_code == 404 and self._maybe_done:
+            logger.info(
+                "%s %s answered 404 after an attempt that may have succeeded: taken as deleted",
+                self.request.method, self.request.url,
+            )  # fmt: skip
+            response.read()
+            return httpx.Response(
+                200,
+                headers={k: v for k, v in response.headers.items() if k.lower() != "content-length"
+                         and k.lower() != "content-type"},
+                request=self.request,
+                extensions={"toggl_deleted_on_retry": True},
+            )  # fmt: skip
+        return response
+
+    def _log(self, retry: Retry) -> Retry:
+        self.attempt += 1
+        logger.info(
+            "retrying %s %s in %.2f s (attempt %d of %d): %s",
+            self.request.method, self.request.url, retry.wait, self.attempt + 1,
+            self.policy.max_retries + 1, retry.reason,
+        )  # fmt: skip
+        return retry
+
+
+def _debug(call: _Call, response: httpx.Response) -> None:
+    logger.debug(
+        "%s %s -> %d (%.0f ms)", call.request.method, call.request.url, response.status_code,
+        (time.monotonic() - call.started) * 1000,
+    )  # fmt: skip
+
+
+class RetryTransport(httpx.BaseTransport):
+    """Sends through `inner`, paced, retrying what the policy allows, recording the quota."""
+
+    def __init__(
+        self,
+        inner: httpx.BaseTransport,
+        policy: RetryPolicy,
+        quota: Quota,
+        pacer: Pacer,
+        *,
+        deadline: float | None,
+        sleep: Callable[[float], Any] | None = None,
+        owns_inner: bool = True,
+    ) -> None:
+        self._inner, self._policy, self._quota, self._pacer = inner, policy, quota, pacer
+        self._deadline, self._owns_inner = deadline, owns_inner
+        self._sleep = sleep or (lambda seconds: time.sleep(seconds))  # looked up late: patchable
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        call = _Call(request, self._policy, self._deadline)
+        while True:
+            wait = self._pacer.reserve()
+            if wait:
+                if not call.fits(wait):
+                    raise call.expired()
+                self._sleep(wait)
+            call.cap_timeouts()
+            try:
+                response = self._inner.handle_request(request)
+            except httpx.TransportError as error:
+                self._sleep(call.after_error(error).wait)
+                continue
+            self._quota.record(request, response)
+            _debug(call, response)
+            retry = call.after_response(response)
+            if retry is None:
+                return call.settle(response)
+            response.read()
+            response.close()
+            self._sleep(retry.wait)
+
+    def close(self) -> None:
+        if self._owns_inner:
+            self._inner.close()
+
+
+class AsyncRetryTransport(httpx.AsyncBaseTransport):
+    """The asynchronous twin of `RetryTransport`."""
+
+    def __init__(
+        self,
+        inner: httpx.AsyncBaseTransport,
+        policy: RetryPolicy,
+        quota: Quota,
+        pacer: Pacer,
+        *,
+        deadline: float | None,
+        sleep: Callable[[float], Awaitable[Any]] | None = None,
+        owns_inner: bool = True,
+    ) -> None:
+        self._inner, self._policy, self._quota, self._pacer = inner, policy, quota, pacer
+        self._deadline, self._owns_inner = deadline, owns_inner
+        self._sleep = sleep or (lambda seconds: asyncio.sleep(seconds))
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        call = _Call(request, self._policy, self._deadline)
+        while True:
+            wait = self._pacer.reserve()
+            if wait:
+                if not call.fits(wait):
+                    raise call.expired()
+                await self._sleep(wait)
+            call.cap_timeouts()
+            try:
+                response = await self._inner.handle_async_request(request)
+            except httpx.TransportError as error:
+                await self._sleep(call.after_error(error).wait)
+                continue
+            self._quota.record(request, response)
+            _debug(call, response)
+            retry = call.after_response(response)
+            if retry is None:
+                return call.settle(response)
+            await response.aread()
+            await response.aclose()
+            await self._sleep(retry.wait)
+
+    async def aclose(self) -> None:
+        if self._owns_inner:
+            await self._inner.aclose()

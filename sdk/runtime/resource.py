@@ -1,0 +1,179 @@
+"""The base of the generated resource clients: raw responses and iteration over pages.
+
+`toggl.clients` is a generated `ClientsResource(Resource)`: one method per operation, which calls
+the operation module's typed call with this client. `toggl.clients.with_raw_response` has the same
+methods, returning the `Response` (status, headers, parsed body) and raising the same errors.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator
+from typing import Any, Protocol, Self, TypeVar, Unpack
+
+import httpx
+
+from .client import AuthenticatedClient, Client, ClientOptions
+from .exceptions import error_for
+from .quota import Quota
+
+T = TypeVar("T")
+
+
+class Resource:
+    """A namespace of operations bound to one low-level client."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+
+class _RawResponse(Protocol):
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def content(self) -> bytes: ...
+    @property
+    def headers(self) -> Any: ...
+
+
+R = TypeVar("R", bound=_RawResponse)
+
+
+def raise_unless_success(response: R) -> R:
+    """A raw response of a success, or the error tree's error for anything else."""
+    if not 200 <= response.status_code < 300:
+        raise error_for(
+            httpx.Response(response.status_code, headers=response.headers, content=response.content)
+        )
+    return response
+
+
+def _key(item: Any) -> Hashable:
+    return getattr(item, "id", None) or repr(item)
+
+
+def _total(items: list[Any]) -> int | None:
+    """Toggl repeats the number of matching items on each one (`total_count`)."""
+    for item in items:
+        total = getattr(item, "total_count", None)
+        if isinstance(total, int):
+            return total
+    return None
+
+
+class _Pages:
+    """What the page walk has seen; shared by the sync and async walks."""
+
+    def __init__(self, per_page: int) -> None:
+        self.per_page = per_page
+        self.page = 1
+        self.seen: set[Hashable] = set()
+
+    def take(self, items: list[T]) -> tuple[list[T], bool]:
+        """The new items of this page, and whether to fetch the next one.
+
+        It stops at an empty page, at a page with nothing new (a server that ignores paging
+        answers page 1 again), once `total_count` items were seen, or at a short page.
+        """
+        new = [item for item in items if _key(item) not in self.seen]
+        self.seen.update(_key(item) for item in new)
+        total = _total(items)
+        more = bool(new) and (
+            len(self.seen) < total if total is not None else len(items) >= self.per_page
+        )
+        self.page += 1
+        return new, more
+
+
+def iterate_pages(fetch: Callable[[int, int], list[T]], per_page: int) -> Iterator[T]:
+    """Every item of a paged list, page by page: `fetch(page, per_page)` gives one page."""
+    pages = _Pages(per_page)
+    more = True
+    while more:
+        new, more = pages.take(fetch(pages.page, per_page))
+        yield from new
+
+
+async def aiterate_pages(
+    fetch: Callable[[int, int], Awaitable[list[T]]], per_page: int
+) -> AsyncIterator[T]:
+    pages = _Pages(per_page)
+    more = True
+    while more:
+        new, more = pages.take(await fetch(pages.page, per_page))
+        for item in new:
+            yield item
+
+
+class ResourceClient:
+    """The base of `Toggl`: credentials and options in, one attribute per resource out.
+
+    The generated subclass binds its resources in `_bind`; everything else is here.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_token: str | None = None,
+        email: str | None = None,
+        password: str | None = None,
+        low_level: AuthenticatedClient | None = None,
+        **options: Unpack[ClientOptions],
+    ) -> None:
+        if low_level is not None and (api_token or email or password or options):
+            raise ValueError("give either low_level, or credentials and options")
+        self.low_level = low_level or AuthenticatedClient(
+            api_token=api_token, email=email, password=password, **options
+        )
+        """The client the per-operation modules take (`toggl_track_client.api.*`)."""
+        self._bind()
+
+    def _bind(self) -> None:
+        raise NotImplementedError
+
+    @property
+    def quota(self) -> Quota:
+        """Toggl's hourly quota as the last responses reported it, per scope."""
+        return self.low_level.quota
+
+    def with_options(self, **changes: Any) -> Self:
+        """A copy for some calls (`max_retries`, `timeout`, `deadline`, `retry_post`, `headers`),
+        sharing this client's pacer, quota and connections."""
+        copy = object.__new__(type(self))
+        copy.low_level = self.low_level.with_options(**changes)
+        copy._bind()
+        return copy
+
+    def close(self) -> None:
+        self.low_level.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.low_level!r})"
+
+
+class AsyncResourceClient(ResourceClient):
+    """The base of `AsyncToggl`."""
+
+    async def aclose(self) -> None:
+        await self.low_level.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *args: object) -> None:
+        await self.aclose()
+
+
+def unix_seconds(value: int | datetime.datetime | None) -> int | None:
+    """A Unix time in seconds from an int or a datetime (a naive one is taken as UTC)."""
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.UTC)
+        return int(value.timestamp())
+    return value

@@ -1,0 +1,224 @@
+# Copied from sdk/runtime/exceptions.py by `make generate`. Do not edit here.
+"""Errors a caller can catch; every call of the package raises from this one tree.
+
+    TogglError
+    ├── APIConnectionError             no response: the connection failed
+    │   └── APITimeoutError            no response in time (the timeout or the call's deadline)
+    ├── APIResponseValidationError     a success whose body does not match the spec (.response)
+    └── APIStatusError                 an error status (.status_code, .message, .response)
+        ├── BadRequestError            400, with Toggl's message
+        │   └── NameTakenError         400, the name is taken in the workspace
+        ├── AuthenticationError        401 (no credentials) or 403 with wrong credentials
+        ├── PaymentRequiredError       402
+        │   ├── QuotaExceededError     402, hourly quota used up (.remaining, .resets_in)
+        │   └── PremiumRequiredError   402, a feature of paid plans
+        ├── PermissionDeniedError      403, no access to the workspace or resource
+        ├── NotFoundError              404
+        ├── RateLimitError             429, too many requests per second (.retry_after)
+        ├── InternalServerError        5xx
+        └── UnexpectedStatus           any other status, redirects included
+
+Toggl answers 402 for two things: an exhausted hourly quota (the quota headers say 0 remaining)
+and a premium-only feature. Neither is fixed by retrying soon, so neither is retried; a
+`QuotaExceededError` says when the quota frees a request again (`resets_in`, seconds).
+
+Error bodies are read as Toggl sends them (a bare JSON string), and also as proxies send them:
+an HTML page (nginx's 429) or nothing at all still gives a readable `message`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import json
+import re
+from collections.abc import Iterator
+from http import HTTPStatus
+
+import httpx
+
+from .retry import parse_retry_after
+
+WRONG_CREDENTIALS = "Incorrect username and/or password"
+NAME_TAKEN = "Name has already been taken"
+
+
+class TogglError(Exception):
+    """Base of every error this package raises."""
+
+
+class APIConnectionError(TogglError):
+    """The request got no response."""
+
+
+class APITimeoutError(APIConnectionError):
+    """The request got no response within the timeout, or the call ran out of its deadline."""
+
+
+class APIResponseValidationError(TogglError):
+    """The server answered success with a body that does not match the spec."""
+
+    def __init__(self, message: str, response: httpx.Response) -> None:
+        super().__init__(
+            f"{response.status_code} with a body that does not match the spec: {message}"
+        )
+        self.response = response
+        self.status_code = response.status_code
+
+
+class APIStatusError(TogglError):
+    """The server answered with an error status."""
+
+    def __init__(
+        self, status_code: int, message: str, response: httpx.Response | None = None
+    ) -> None:
+        super().__init__(f"{status_code}: {message}" if message else str(status_code))
+        self.status_code = status_code
+        self.message = message
+        self.response = response
+
+
+class BadRequestError(APIStatusError):
+    """400: the request broke a rule; `message` is Toggl's explanation."""
+
+
+class NameTakenError(BadRequestError):
+    """400: another client of the workspace has this name (names are unique per workspace)."""
+
+
+class AuthenticationError(APIStatusError):
+    """401 (no credentials sent) or 403 with wrong credentials."""
+
+
+class PaymentRequiredError(APIStatusError):
+    """402: the hourly quota is used up, or the feature needs a paid plan."""
+
+
+class QuotaExceededError(PaymentRequiredError):
+    """402: the hourly request quota is used up; wait `resets_in` seconds."""
+
+    def __init__(
+        self,
+        status_code: int,
+        message: str,
+        response: httpx.Response | None = None,
+        *,
+        remaining: int = 0,
+        resets_in: int | None = None,
+    ) -> None:
+        super().__init__(status_code, message, response)
+        self.remaining = remaining
+        self.resets_in = resets_in
+
+
+class PremiumRequiredError(PaymentRequiredError):
+    """402: the workspace's plan does not include this feature (e.g. archiving clients)."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the user may not do this in this workspace."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such resource."""
+
+
+class RateLimitError(APIStatusError):
+    """429: over Toggl's per-second limit; `retry_after` (seconds) when the server said."""
+
+    def __init__(
+        self,
+        status_code: int,
+        message: str,
+        response: httpx.Response | None = None,
+        *,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(status_code, message, response)
+        self.retry_after = retry_after
+
+
+class InternalServerError(APIStatusError):
+    """5xx: the server failed."""
+
+
+class UnexpectedStatus(APIStatusError):
+    """A status the spec does not document for this call (redirects included)."""
+
+    def __init__(
+        self, status_code: int, content: bytes, response: httpx.Response | None = None
+    ) -> None:
+        super().__init__(status_code, message_of(status_code, content, response), response)
+        self.content = content
+
+
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def message_of(status_code: int, content: bytes, response: httpx.Response | None = None) -> str:
+    """A readable message from an error body: Toggl's JSON string, an HTML page's title, or text."""
+    text = content.decode("utf-8", errors="replace").strip()
+    content_type = response.headers.get("content-type", "") if response is not None else ""
+    if "html" in content_type or text.startswith("<"):
+        title = _TITLE.search(content)
+        found = title.group(1).decode("utf-8", errors="replace") if title else _TAGS.sub(" ", text)
+        text = " ".join(html.unescape(found).split())
+    else:
+        with contextlib.suppress(ValueError):
+            value = json.loads(text)
+            text = value if isinstance(value, str) else json.dumps(value)
+    if text:
+        return text[:500]
+    with contextlib.suppress(ValueError):
+        return HTTPStatus(status_code).phrase
+    return ""
+
+
+def _header_int(response: httpx.Response, name: str) -> int | None:
+    value = response.headers.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def error_for(response: httpx.Response) -> APIStatusError:
+    """The typed error for a response that is not a success."""
+    status = response.status_code
+    message = message_of(status, response.content, response)
+    if status == 400:
+        error_class = NameTakenError if message == NAME_TAKEN else BadRequestError
+        return error_class(status, message, response)
+    if status == 401 or (status == 403 and message == WRONG_CREDENTIALS):
+        return AuthenticationError(
+            status, message if status == 403 else "no credentials were sent", response
+        )
+    if status == 402:
+        if _header_int(response, "X-Toggl-Quota-Remaining") == 0:
+            resets_in = _header_int(response, "X-Toggl-Quota-Resets-In")
+            return QuotaExceededError(status, message, response, remaining=0, resets_in=resets_in)
+        return PremiumRequiredError(status, message, response)
+    if status == 403:
+        return PermissionDeniedError(status, message, response)
+    if status == 404:
+        return NotFoundError(status, message, response)
+    if status == 429:
+        return RateLimitError(status, message, response, retry_after=parse_retry_after(response))
+    if status >= 500:
+        return InternalServerError(status, message, response)
+    return UnexpectedStatus(status, response.content, response)
+
+
+def raise_for_status(response: httpx.Response) -> None:
+    """Raise the typed error unless the response is a success (2xx)."""
+    if not 200 <= response.status_code < 300:
+        raise error_for(response)
+
+
+@contextlib.contextmanager
+def translate_transport_errors() -> Iterator[None]:
+    """httpx's connection and timeout errors, as this package's."""
+    try:
+        yield
+    except httpx.TimeoutException as error:
+        raise APITimeoutError(f"no response in time: {error}") from error
+    except httpx.TransportError as error:
+        raise APIConnectionError(f"connection failed: {error}") from error

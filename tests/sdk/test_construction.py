@@ -1,0 +1,126 @@
+"""Building a client: credentials, defaults, what is refused, copies that share state."""
+
+from __future__ import annotations
+
+import base64
+
+import httpx
+import pytest
+from toggl_track_client import (
+    DEFAULT_DEADLINE,
+    DEFAULT_TIMEOUT,
+    LIVE_API_URL,
+    AsyncToggl,
+    AuthenticatedClient,
+    Toggl,
+)
+
+from tests.support import Script, answer
+
+CLIENT = {
+    "id": 5,
+    "wid": 1001,
+    "archived": False,
+    "name": "Acme",
+    "at": "2024-03-17T10:55:38+00:00",
+}
+
+
+def basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def test_defaults_are_the_live_api_a_timeout_and_a_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("TOGGL_API_URL", raising=False)
+    toggl = Toggl(api_token="tok")
+    http = toggl.low_level.get_httpx_client()
+    assert str(http.base_url) == LIVE_API_URL + "/"
+    assert http.timeout == DEFAULT_TIMEOUT and DEFAULT_TIMEOUT.read == 30.0
+    assert toggl.low_level.deadline == DEFAULT_DEADLINE == 60.0
+
+
+def test_a_token_or_an_email_and_password_become_basic_auth() -> None:
+    script = Script(answer(200, CLIENT), answer(200, CLIENT))
+    Toggl(
+        api_token="tok", base_url="https://t.test/api/v9", transport=script.transport()
+    ).clients.get(1, 5)
+    Toggl(
+        email="a@b.c", password="pw", base_url="https://t.test/api/v9", transport=script.transport()
+    ).clients.get(1, 5)
+    assert [r.headers["authorization"] for r in script.requests] == [
+        basic("tok", "api_token"),
+        basic("a@b.c", "pw"),
+    ]
+
+
+def test_the_environment_gives_token_and_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOGGL_API_TOKEN", "from-env")
+    monkeypatch.setenv("TOGGL_API_URL", "http://127.0.0.1:4010/api/v9")
+    toggl = Toggl()
+    assert toggl.low_level.api_token == "from-env"
+    assert toggl.low_level.base_url == "http://127.0.0.1:4010/api/v9"
+    assert "from-env" not in repr(toggl) and "from-env" not in repr(toggl.low_level)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"api_token": "t", "email": "a@b.c", "password": "p"},
+        {"email": "a@b.c"},
+        {"api_token": "t", "timeout": None},
+        {"api_token": "t", "timeout": httpx.Timeout(None)},
+        {"api_token": "t", "httpx_args": {"timeout": None}},
+        {"api_token": "t", "httpx_args": {"auth": ("x", "y")}},
+        {"api_token": "t", "max_retries": -1},
+        {"api_token": "t", "deadline": 0},
+        {"api_token": "t", "max_requests_per_second": 0},
+    ],
+)
+def test_construction_refuses_what_cannot_work(
+    monkeypatch: pytest.MonkeyPatch, kwargs: dict[str, object]
+) -> None:
+    monkeypatch.delenv("TOGGL_API_TOKEN", raising=False)
+    with pytest.raises(ValueError):
+        Toggl(**kwargs)  # type: ignore[arg-type]
+
+
+def test_a_timeout_in_seconds_is_taken_and_httpx_args_timeouts_are_checked() -> None:
+    assert Toggl(api_token="t", timeout=5).low_level.timeout == httpx.Timeout(5.0)
+    toggl = Toggl(api_token="t", httpx_args={"timeout": httpx.Timeout(7.0)})
+    assert toggl.low_level.get_httpx_client().timeout == httpx.Timeout(7.0)
+
+
+def test_with_options_changes_settings_and_shares_pacer_quota_and_connections() -> None:
+    script = Script(
+        answer(200, CLIENT, **{"X-Toggl-Quota-Remaining": "9", "X-Toggl-Quota-Resets-In": "60"}),
+        answer(200, CLIENT),
+    )
+    toggl = Toggl(api_token="t", base_url="https://t.test/api/v9", transport=script.transport())
+    quick = toggl.with_options(max_retries=0, timeout=3, deadline=10)
+    assert (quick.low_level.max_retries, quick.low_level.timeout, quick.low_level.deadline) == (
+        0, httpx.Timeout(3.0), 10,
+    )  # fmt: skip
+    assert toggl.low_level.max_retries == 2  # the original is unchanged
+    quick.clients.get(1001, 5)
+    assert toggl.quota.workspace is not None and toggl.quota.workspace.remaining == 9
+    assert quick.low_level._shared is toggl.low_level._shared  # pacer, quota, transports
+    quick.close()
+    assert toggl.clients.get(1001, 5).id == 5  # closing a copy does not close the shared pool
+    headers = toggl.low_level.with_headers({"X-Trace": "1"})
+    assert headers._shared is toggl.low_level._shared
+
+
+def test_the_async_client_is_built_the_same_way() -> None:
+    toggl = AsyncToggl(api_token="t", base_url="https://t.test/api/v9")
+    assert isinstance(toggl.low_level, AuthenticatedClient)
+    assert toggl.low_level.get_async_httpx_client().timeout == DEFAULT_TIMEOUT
+
+
+def test_a_low_level_client_can_be_wrapped() -> None:
+    low = AuthenticatedClient(api_token="t")
+    assert Toggl(low_level=low).low_level is low
+    with pytest.raises(ValueError):
+        Toggl(low_level=low, api_token="other")

@@ -1,0 +1,170 @@
+"""One error contract: typed, raw and resource calls raise the same tree; bodies of any shape."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from toggl_track_client import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    InternalServerError,
+    NameTakenError,
+    NotFoundError,
+    PaymentRequiredError,
+    PermissionDeniedError,
+    PremiumRequiredError,
+    QuotaExceededError,
+    RateLimitError,
+    Toggl,
+    TogglError,
+    UnexpectedStatus,
+)
+from toggl_track_client.api.clients import delete_client, get_client
+
+from tests.support import Script, answer
+
+CLIENT = {
+    "id": 5,
+    "wid": 1001,
+    "archived": False,
+    "name": "Acme",
+    "at": "2024-03-17T10:55:38+00:00",
+}
+NGINX_429 = (
+    b"<html>\r\n<head><title>429 Too Many Requests</title></head>\r\n<body>\r\n"
+    b"<center><h1>429 Too Many Requests</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
+
+
+def toggl(script: Script, **options: object) -> Toggl:
+    return Toggl(
+        api_token="t", base_url="https://t.test/api/v9", transport=script.transport(),
+        max_retries=0, **options,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("response", "error", "message"),
+    [
+        (answer(400, "Client name cannot be empty"), BadRequestError, "Client name cannot be empty"),
+        (answer(400, "Name has already been taken"), NameTakenError, "Name has already been taken"),
+        (answer(401, None, **{"X-Authorization-Missing": "true"}), AuthenticationError, "no credentials were sent"),
+        (answer(403, "Incorrect username and/or password"), AuthenticationError, "Incorrect username and/or password"),
+        (answer(403, "User does not have access to this resource"), PermissionDeniedError, "User does not have access to this resource"),
+        (answer(404, "No client with ID 5 was found"), NotFoundError, "No client with ID 5 was found"),
+        (answer(402, "Archiving clients is a premium feature"), PremiumRequiredError, "Archiving clients is a premium feature"),
+        (httpx.Response(429, content=NGINX_429, headers={"Content-Type": "text/html"}), RateLimitError, "429 Too Many Requests"),
+        (httpx.Response(429), RateLimitError, "Too Many Requests"),
+        (httpx.Response(502, content=b""), InternalServerError, "Bad Gateway"),
+        (httpx.Response(503, content=b"upstream connect error"), InternalServerError, "upstream connect error"),
+        (httpx.Response(520, content=b""), InternalServerError, ""),
+        (answer(418, "I'm a teapot"), UnexpectedStatus, "I'm a teapot"),
+        (httpx.Response(302, headers={"Location": "https://elsewhere.test/"}), UnexpectedStatus, "Found"),
+    ],
+)  # fmt: skip
+def test_each_status_raises_its_class_from_every_kind_of_call(
+    response: httpx.Response, error: type[APIStatusError], message: str
+) -> None:
+    for call in ("typed", "raw", "low-level"):
+        client = toggl(Script(response))
+        with pytest.raises(error) as raised:
+            if call == "typed":
+                client.clients.get(1001, 5)
+            elif call == "raw":
+                client.clients.with_raw_response.get(1001, 5)
+            else:
+                get_client.sync(1001, 5, client=client.low_level)
+        assert raised.value.status_code == response.status_code
+        assert raised.value.message == message
+        assert isinstance(raised.value, TogglError)
+
+
+def test_an_exhausted_quota_is_a_402_with_remaining_and_resets_in() -> None:
+    headers = {"X-Toggl-Quota-Remaining": "0", "X-Toggl-Quota-Resets-In": "1205"}
+    with pytest.raises(QuotaExceededError) as raised:
+        toggl(Script(answer(402, "You have hit your hourly limit", **headers))).clients.list(1001)
+    assert (raised.value.remaining, raised.value.resets_in) == (0, 1205)
+    assert isinstance(raised.value, PaymentRequiredError)
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (
+            {"wid": 1001, "archived": False, "name": "Acme", "at": "2024-03-17T10:55:38+00:00"},
+            "KeyError",
+        ),
+        ({**CLIENT, "id": "five"}, "body.id: expected an integer"),
+        ({**CLIENT, "archived": "no"}, "body.archived: expected a boolean"),
+        ({**CLIENT, "at": "yesterday"}, "ValueError"),
+        ([CLIENT], ""),
+        ("OK", ""),
+    ],
+)
+def test_a_success_body_that_does_not_match_the_spec_is_a_validation_error(
+    body: object, detail: str
+) -> None:
+    for call in ("typed", "raw"):
+        client = toggl(Script(answer(200, body)))
+        with pytest.raises(APIResponseValidationError) as raised:
+            if call == "typed":
+                client.clients.get(1001, 5)
+            else:
+                get_client.sync_detailed(1001, 5, client=client.low_level)
+        assert detail in str(raised.value) and raised.value.response.status_code == 200
+
+
+def test_a_success_that_is_not_json_is_a_validation_error() -> None:
+    with pytest.raises(APIResponseValidationError):
+        toggl(Script(httpx.Response(200, content=b"<html>maintenance</html>"))).clients.get(1001, 5)
+
+
+def test_an_undocumented_success_status_is_never_none_under_a_model_type() -> None:
+    with pytest.raises(UnexpectedStatus) as raised:
+        toggl(Script(answer(201, CLIENT))).clients.get(1001, 5)
+    assert raised.value.status_code == 201
+
+
+def test_raw_calls_keep_error_statuses_and_unparsable_error_pages() -> None:
+    client = toggl(
+        Script(httpx.Response(429, content=NGINX_429, headers={"Content-Type": "text/html"}))
+    )
+    raw = get_client.sync_detailed(1001, 5, client=client.low_level)
+    assert (raw.status_code, raw.parsed) == (429, None)
+    documented = get_client.sync_detailed(
+        1001, 5, client=toggl(Script(answer(404, "No client"))).low_level
+    )
+    assert (documented.status_code, documented.parsed) == (404, "No client")
+
+
+@pytest.mark.parametrize(
+    ("response", "returned"),
+    [(httpx.Response(200), None), (answer(200, 61250143), 61250143)],
+)
+def test_a_delete_answering_nothing_or_a_number_is_a_success(
+    response: httpx.Response, returned: int | None
+) -> None:
+    assert toggl(Script(response)).clients.delete(1001, 5) == returned
+    raw = delete_client.sync_detailed(1001, 5, client=toggl(Script(response)).low_level)
+    assert (raw.status_code, raw.parsed) == (200, returned)
+
+
+@pytest.mark.parametrize(
+    ("failure", "error"),
+    [
+        (httpx.ConnectError("refused"), APIConnectionError),
+        (httpx.ReadTimeout("slow"), APITimeoutError),
+        (httpx.RemoteProtocolError("dropped"), APIConnectionError),
+    ],
+)
+def test_transport_errors_are_ours_for_typed_and_raw_calls(
+    failure: Exception, error: type[TogglError]
+) -> None:
+    with pytest.raises(error):
+        toggl(Script(failure)).clients.get(1001, 5)
+    with pytest.raises(error):
+        get_client.sync_detailed(1001, 5, client=toggl(Script(failure)).low_level)
