@@ -108,8 +108,8 @@ build: .venv/.synced ## sdist + wheel of generated/ into dist/: reproducible, tw
 publish: build ## Upload dist/ (PUBLISH_UPLOAD_URL, token from the environment); a dry run without credentials
 	$(RUN) python -m toggl_pipeline.publish
 
-docs: node_modules/.installed ## Render openapi.yaml as a static HTML reference: build/docs/index.html
-	$(NODE_BIN)/redocly build-docs openapi.yaml --output build/docs/index.html
+docs: .venv/.synced node_modules/.installed ## HTTP and SDK references, linked, offline: build/docs/index.html
+	$(RUN) python -m toggl_pipeline.docs
 
 # --- benchmarks ---------------------------------------------------------------------------------
 

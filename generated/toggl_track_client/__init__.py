@@ -11,7 +11,7 @@
 request and response models; `api.<tag>.<operation>` the low-level layer, one module per operation.
 """
 
-from . import errors, models
+from . import api, errors, models
 from .api import AsyncToggl, Toggl
 from .client import (
     DEFAULT_DEADLINE,
@@ -75,6 +75,7 @@ __all__ = (
     "Toggl",
     "TogglError",
     "UnexpectedStatus",
+    "api",
     "errors",
     "models",
 )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from .._runtime.resource import AsyncResourceClient, ResourceClient
+from . import clients, me
 from .clients import AsyncClientsResource, ClientsResource
 from .me import AsyncMeResource, MeResource
 
@@ -39,4 +40,9 @@ class AsyncToggl(AsyncResourceClient):
         self.me = AsyncMeResource(self.low_level)
 
 
-__all__ = ["AsyncToggl", "Toggl"]
+__all__ = [
+    "AsyncToggl",
+    "Toggl",
+    "clients",
+    "me",
+]

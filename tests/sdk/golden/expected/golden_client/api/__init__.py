@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from .._runtime.resource import AsyncResourceClient, ResourceClient
+from . import things
 from .things import AsyncThingsResource, ThingsResource
 
 
@@ -34,4 +35,8 @@ class AsyncToggl(AsyncResourceClient):
         self.things = AsyncThingsResource(self.low_level)
 
 
-__all__ = ["AsyncToggl", "Toggl"]
+__all__ = [
+    "AsyncToggl",
+    "Toggl",
+    "things",
+]
