@@ -12,6 +12,8 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 RUN := $(UV) run --locked --no-sync
 NODE_BIN := node_modules/.bin
+# Most tests wait on servers and subprocesses: more workers than the 2 cores pay off.
+TEST_WORKERS ?= 4
 EMULATOR_PORT ?= 4010
 EMULATOR_ARGS ?=
 # `make mock` and its variables are the emulator's former names, kept working.
@@ -21,7 +23,7 @@ export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 
 .PHONY: all help bootstrap generate check-generated lint test emulator mock contract contract-live \
-	contract-cleanup release-check changelog build publish docs bench clean
+	contract-cleanup emulator-check release-check changelog build publish docs bench clean
 
 all: bootstrap generate contract ## The main job: bootstrap, regenerate, verify the contract against the emulator
 
@@ -70,7 +72,7 @@ lint: bootstrap ## Lint the spec (openapi-spec-validator, Redocly), our code (ru
 # --- tests --------------------------------------------------------------------------------------
 
 test: bootstrap lint check-generated ## The whole test suite (lint, drift check, pytest, contract)
-	$(RUN) pytest
+	$(RUN) pytest -n $(TEST_WORKERS)
 	$(MAKE) contract
 
 # --- the Toggl emulator -------------------------------------------------------------------------
@@ -85,14 +87,17 @@ clean: ## Remove environments, caches and reports (not generated/)
 
 # --- contract verification ----------------------------------------------------------------------
 
-contract: .venv/.synced ## Verify openapi.yaml against the emulator (or TOGGL_API_URL) with schemathesis
+contract: .venv/.synced ## Verify openapi.yaml against the emulator, or against TOGGL_API_URL (guarded)
 	$(RUN) toggl-contract run
 
-contract-live: .venv/.synced ## Verify the live API (TOGGL_API_TOKEN, TOGGL_WORKSPACE_ID; budget TOGGL_CONTRACT_BUDGET=30)
+contract-live: .venv/.synced ## Verify the live API, guarded (TOGGL_API_TOKEN, TOGGL_WORKSPACE_ID; TOGGL_CONTRACT_BUDGET=30)
 	$(RUN) toggl-contract live
 
-contract-cleanup: .venv/.synced ## (disabled until cleanup can prove a client is ours)
+contract-cleanup: .venv/.synced ## Delete clients earlier runs provably created and abandoned, and nothing else
 	$(RUN) toggl-contract cleanup
+
+emulator-check: .venv/.synced ## List where a fresh emulator answers a cassette differently (CASSETTE=reports/contract-live/cassette.jsonl)
+	$(RUN) toggl-contract emulator-check $(or $(CASSETTE),reports/contract-live/cassette.jsonl)
 
 # --- release pipeline ---------------------------------------------------------------------------
 

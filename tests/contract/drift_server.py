@@ -1,78 +1,260 @@
-"""The emulator with one deliberate deviation from Toggl, served over HTTP for the drift tests.
+"""The emulator with one deliberate deviation from Toggl, served over HTTP for the contract tests.
 
-    python -m tests.contract.drift_server DEVIATION PORT
+    python -m tests.contract.drift_server DEVIATION [--seed FILE] --port PORT
 
-Each deviation is a small ASGI wrapper that rewrites a request or a response; a contract suite
-worth its name must fail against every one of them.
+Each deviation is a small ASGI wrapper that rewrites a request or a response: a drift the
+contract runs must catch, or a fault they must survive (a 502 after a delete that happened, a
+create that answers too late).
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import json
-import sys
 from base64 import b64encode
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import unquote_plus
 
 import uvicorn
 from toggl_emulator import create_app
 from toggl_emulator.app import Message, Receive, Scope, Send
 from toggl_emulator.seed import DEFAULT_SEED
 
-ASGIApp = Callable[[Scope, Receive, Send], Any]
-
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 Rewrite = Callable[
-    [Scope, int, list[tuple[bytes, bytes]], bytes], tuple[int, list[tuple[bytes, bytes]], bytes]
+    [Scope, bytes, int, list[tuple[bytes, bytes]], bytes],
+    tuple[int, list[tuple[bytes, bytes]], bytes],
 ]
+Deviation = Callable[[ASGIApp], ASGIApp]
 
 
-def rewriting(app: ASGIApp, rewrite: Rewrite) -> ASGIApp:
-    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-        start: dict[str, Any] = {}
-        chunks: list[bytes] = []
-
-        async def collect(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-            else:
-                chunks.append(message.get("body", b""))
-
-        await app(scope, receive, collect)
-        status, headers, body = rewrite(
-            scope, start["status"], list(start["headers"]), b"".join(chunks)
-        )
-        headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
-        headers.append((b"content-length", str(len(body)).encode()))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
-
-    return wrapped
+async def _read(receive: Receive) -> bytes:
+    body, more = b"", True
+    while more:
+        message = await receive()
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+    return body
 
 
-def drop_at(scope: Scope, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> Any:
-    """Shape: client objects lose their required `at`."""
-    if status == 200 and body.startswith(b"{") and b'"at"' in body:
-        data = json.loads(body)
-        data.pop("at", None)
+def rewriting(
+    rewrite: Rewrite, *, request: Callable[[Scope, bytes], bytes] | None = None
+) -> Deviation:
+    """A deviation that may change the request body and rewrites every response."""
+
+    def deviation(app: ASGIApp) -> ASGIApp:
+        async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            sent = await _read(receive)
+            forwarded = request(scope, sent) if request else sent
+
+            async def replay() -> Message:
+                return {"type": "http.request", "body": forwarded, "more_body": False}
+
+            start: dict[str, Any] = {}
+            chunks: list[bytes] = []
+
+            async def collect(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    start.update(message)
+                else:
+                    chunks.append(message.get("body", b""))
+
+            await app(scope, replay, collect)
+            status, headers, body = rewrite(
+                scope, sent, start["status"], list(start["headers"]), b"".join(chunks)
+            )
+            headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+            headers.append((b"content-length", str(len(body)).encode()))
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+
+        return wrapped
+
+    return deviation
+
+
+def _is(scope: Scope, method: str, tail: str) -> bool:
+    parts = scope["path"].strip("/").split("/")
+    if scope["method"] != method:
+        return False
+    shape = "/".join(
+        "{id}" if p.isdigit() else p for p in parts[4:]
+    )  # after api/v9/workspaces/<id>
+    return shape == tail
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def _same(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+    return status, headers, body
+
+
+def drop_at(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+    """Shape: client objects, alone or in lists, lose their required `at`."""
+    data = _json(body)
+    items = data if isinstance(data, list) else [data]
+    if status == 200 and any(isinstance(item, dict) and "at" in item for item in items):
+        for item in items:
+            if isinstance(item, dict):
+                item.pop("at", None)
         body = json.dumps(data).encode()
     return status, headers, body
 
 
-def gone_instead_of_404(
-    scope: Scope, status: int, headers: list[tuple[bytes, bytes]], body: bytes
-) -> Any:
+def gone_instead_of_404(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
     """Status: an undocumented 410 where Toggl answers 404."""
     return (410 if status == 404 else status), headers, body
 
 
 def no_missing_auth_header(
-    scope: Scope, status: int, headers: list[tuple[bytes, bytes]], body: bytes
+    scope: Scope, sent: bytes, status: int, headers: Any, body: bytes
 ) -> Any:
     """Header: the 401 loses `X-Authorization-Missing`."""
     return status, [(k, v) for k, v in headers if k.lower() != b"x-authorization-missing"], body
+
+
+def body_on_401(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+    """A body where the spec declares none: the 401 says "Unauthorized"."""
+    if status == 401:
+        return status, [*headers, (b"content-type", b"application/json")], b'"Unauthorized"'
+    return status, headers, body
+
+
+def total_count_off(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+    """A list's `total_count` is one too many."""
+    data = _json(body)
+    if status == 200 and _is(scope, "GET", "clients") and isinstance(data, list):
+        for item in data:
+            item["total_count"] = item.get("total_count", 0) + 1
+        body = json.dumps(data).encode()
+    return status, headers, body
+
+
+def echo_field(field: str, operation: str) -> Deviation:
+    """An update (or create) ignores `field` but answers as if it had stored it."""
+
+    def strip(scope: Scope, sent: bytes) -> bytes:
+        data = _json(sent)
+        if _is(scope, *operation.split(" ")) and isinstance(data, dict) and field in data:
+            data.pop(field)
+            return json.dumps(data).encode()
+        return sent
+
+    def claim(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+        data, asked = _json(body), _json(sent)
+        if (
+            status == 200
+            and _is(scope, *operation.split(" "))
+            and isinstance(data, dict)
+            and isinstance(asked, dict)
+            and field in asked
+        ):
+            data[field] = asked[field]
+            body = json.dumps(data).encode()
+        return status, headers, body
+
+    return rewriting(claim, request=strip)
+
+
+def clear_unsent_notes(app: ASGIApp) -> ASGIApp:
+    """An update that does not send `notes` clears them (a PUT that is not partial)."""
+
+    def add(scope: Scope, sent: bytes) -> bytes:
+        data = _json(sent)
+        if _is(scope, "PUT", "clients/{id}") and isinstance(data, dict) and "notes" not in data:
+            data["notes"] = ""
+            return json.dumps(data).encode()
+        return sent
+
+    return rewriting(_same, request=add)(app)
+
+
+def case_sensitive_name_filter(
+    scope: Scope, sent: bytes, status: int, headers: Any, body: bytes
+) -> Any:
+    """The list's name filter matches case-sensitively."""
+    data = _json(body)
+    needle = dict(
+        pair.split("=", 1)
+        for pair in scope.get("query_string", b"").decode().split("&")
+        if "=" in pair
+    ).get("name")
+    if status == 200 and _is(scope, "GET", "clients") and isinstance(data, list) and needle:
+        kept = [item for item in data if unquote_plus(needle) in item["name"]]
+        for item in kept:
+            item["total_count"] = len(kept)
+        body = json.dumps(kept).encode()
+    return status, headers, body
+
+
+def ignore_status_filter(app: ASGIApp) -> ASGIApp:
+    """The list ignores `status`: it always answers active and archived clients."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _is(scope, "GET", "clients"):
+            query = "&".join(
+                p
+                for p in scope.get("query_string", b"").decode().split("&")
+                if not p.startswith("status=")
+            )
+            scope = {**scope, "query_string": (query + "&status=both").lstrip("&").encode()}
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+def at_goes_back(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+    """An update answers an `at` from 2001: what changes a client does not move it forward."""
+    data = _json(body)
+    if status == 200 and _is(scope, "PUT", "clients/{id}") and isinstance(data, dict):
+        data["at"] = "2001-01-01T00:00:00+00:00"
+        body = json.dumps(data).encode()
+    return status, headers, body
+
+
+def bulk_archive_one_more(app: ASGIApp) -> ASGIApp:
+    """Bulk archive also archives the seed's Globex: it acts on more than it was asked."""
+    extra = DEFAULT_SEED.clients["globex"].id
+
+    def add(scope: Scope, sent: bytes) -> bytes:
+        data = _json(sent)
+        if _is(scope, "POST", "clients/archive") and isinstance(data, list) and extra not in data:
+            return json.dumps([*data, extra]).encode()
+        return sent
+
+    def hide(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+        data = _json(body)
+        if status == 200 and _is(scope, "POST", "clients/archive") and isinstance(data, list):
+            for entry in data:
+                entry["client_ids"] = [
+                    i for i in entry["client_ids"] if i != extra or extra in (_json(sent) or [])
+                ]
+            body = json.dumps(data).encode()
+        return status, headers, body
+
+    return rewriting(hide, request=add)(app)
+
+
+def bulk_delete_skips_last(app: ASGIApp) -> ASGIApp:
+    """Bulk delete leaves the last id it is given, and answers "OK" all the same."""
+
+    def drop(scope: Scope, sent: bytes) -> bytes:
+        data = _json(sent)
+        if _is(scope, "POST", "clients/delete") and isinstance(data, list) and len(data) > 1:
+            return json.dumps(data[:-1]).encode()
+        return sent
+
+    return rewriting(_same, request=drop)(app)
 
 
 def accept_anonymous(app: ASGIApp) -> ASGIApp:
@@ -87,49 +269,84 @@ def accept_anonymous(app: ASGIApp) -> ASGIApp:
     return wrapped
 
 
-def update_drops_notes(app: ASGIApp) -> ASGIApp:
-    """Semantics: an update silently ignores `notes` (the answer still claims the new value)."""
+def delete_then_502(app: ASGIApp) -> ASGIApp:
+    """Fault: every other DELETE deletes, then answers 502 (a proxy lost the answer)."""
+    count = [0]
 
     async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "PUT":
-            await app(scope, receive, send)
-            return
-        body = b""
-        more = True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-        try:
-            sent = json.loads(body)
-            notes = sent.pop("notes", None) if isinstance(sent, dict) else None
-            forwarded = json.dumps(sent).encode() if isinstance(sent, dict) else body
-        except ValueError:
-            notes, forwarded = None, body
+        if scope["type"] == "http" and scope["method"] == "DELETE":
+            count[0] += 1
+            if count[0] % 2:
 
-        async def replay() -> Message:
-            return {"type": "http.request", "body": forwarded, "more_body": False}
+                async def swallow(message: Message) -> None:
+                    pass
 
-        def claim(scope: Scope, status: int, headers: Any, out: bytes) -> Any:
-            if status == 200 and isinstance(notes, str):
-                data = json.loads(out)
-                data["notes"] = notes
-                out = json.dumps(data).encode()
-            return status, headers, out
-
-        await rewriting(app, claim)(scope, replay, send)
+                await app(scope, receive, swallow)
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 502,
+                        "headers": [(b"content-length", b"0")],
+                    }
+                )
+                await send({"type": "http.response.body", "body": b""})
+                return
+        await app(scope, receive, send)
 
     return wrapped
 
 
-DEVIATIONS: dict[str, Callable[[ASGIApp], ASGIApp]] = {
-    "shape": lambda app: rewriting(app, drop_at),
-    "status": lambda app: rewriting(app, gone_instead_of_404),
-    "header": lambda app: rewriting(app, no_missing_auth_header),
+def slow_third_create(app: ASGIApp) -> ASGIApp:
+    """Fault: the third create is stored, but its answer comes after the client gave up (3 s)."""
+    count = [0]
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _is(scope, "POST", "clients"):
+            count[0] += 1
+            if count[0] == 3:
+
+                async def late(message: Message) -> None:
+                    if message["type"] == "http.response.start":
+                        await asyncio.sleep(3)
+                    await send(message)
+
+                await app(scope, receive, late)
+                return
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+DEVIATIONS: dict[str, Deviation] = {
+    "faithful": lambda app: app,
+    "shape": rewriting(drop_at),
+    "status": rewriting(gone_instead_of_404),
+    "header": rewriting(no_missing_auth_header),
     "auth": accept_anonymous,
-    "semantics": update_drops_notes,
+    "body-where-none": rewriting(body_on_401),
+    "create-drops-notes": echo_field("notes", "POST clients"),
+    "update-drops-external-reference": echo_field("external_reference", "PUT clients/{id}"),
+    "update-clears-unsent": clear_unsent_notes,
+    "name-filter-case-sensitive": rewriting(case_sensitive_name_filter),
+    "status-filter-ignored": ignore_status_filter,
+    "total-count-off": rewriting(total_count_off),
+    "at-goes-back": rewriting(at_goes_back),
+    "bulk-archive-one-more": bulk_archive_one_more,
+    "bulk-delete-skips-last": bulk_delete_skips_last,
+    "delete-then-502": delete_then_502,
+    "slow-third-create": slow_third_create,
 }
 
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("deviation", choices=sorted(DEVIATIONS))
+    parser.add_argument("--seed")
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    app = DEVIATIONS[args.deviation](create_app(seed=args.seed))
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+
+
 if __name__ == "__main__":
-    name, port = sys.argv[1], int(sys.argv[2])
-    uvicorn.run(DEVIATIONS[name](create_app()), host="127.0.0.1", port=port, log_level="warning")
+    main()

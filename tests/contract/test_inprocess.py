@@ -1,32 +1,47 @@
-"""schemathesis' pytest API over the emulator's ASGI app (no socket): one test per operation,
-and a state machine that walks clients through their life along the spec's links."""
+"""schemathesis' own pytest API over the emulator's ASGI app (no socket, no gateway): one test per
+operation and a state machine along the spec's links, with the kit's checks and filters. It is how
+a user of the kit would test their own ASGI app; the full runs are `toggl-contract run`."""
 
 from __future__ import annotations
 
-import os
-from base64 import b64encode
+import tomllib
+from typing import Any
 
 import pytest
 import schemathesis
-import toggl_contract.contract_checks  # noqa: F401  (registers the Toggl semantics checks)
+import yaml
+from schemathesis.config import SchemathesisConfig
+from toggl_contract.checks import (
+    NoBodyWhereNoneDeclared,
+    install_hooks,
+    method_not_allowed_as_recorded,
+    names_refused_only_when_taken,
+)
+from toggl_contract.session import basic_auth
 from toggl_emulator import create_app
 
-from tests.support import PREMIUM, ROOT
-
-os.environ.setdefault("TOGGL_WORKSPACE_ID", f"{PREMIUM}")
-os.environ.setdefault(
-    "TOGGL_AUTHORIZATION", "Basic " + b64encode(b"admin-token:api_token").decode()
-)
+from tests.support import ADMIN_TOKEN, PREMIUM, ROOT
 
 pytestmark = [pytest.mark.contract, pytest.mark.emulator]
 
-schema = schemathesis.openapi.from_path(ROOT / "openapi.yaml")
+config = tomllib.loads((ROOT / "schemathesis.toml").read_text())
+config["auth"] = basic_auth(ROOT / "openapi.yaml", ADMIN_TOKEN, "api_token")
+config["parameters"] = {"path.workspace_id": PREMIUM}
+schema = schemathesis.openapi.from_path(
+    ROOT / "openapi.yaml", config=SchemathesisConfig.from_dict(config)
+)
 schema.app = create_app()
+install_hooks(schema, PREMIUM)
+CHECKS: list[Any] = [
+    names_refused_only_when_taken,
+    method_not_allowed_as_recorded,
+    NoBodyWhereNoneDeclared(yaml.safe_load((ROOT / "openapi.yaml").read_text())),
+]
 
 
 @schema.parametrize()
-def test_each_operation_agrees_with_the_spec(case: schemathesis.Case) -> None:
-    case.call_and_validate()
+def test_each_operation_agrees_with_the_spec(case: schemathesis.Case[Any]) -> None:
+    case.call_and_validate(additional_checks=CHECKS)
 
 
 ClientLifecycle = schema.as_state_machine()

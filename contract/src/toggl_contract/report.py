@@ -1,0 +1,200 @@
+"""What a contract run verified, what it did not, and the exit code that says which.
+
+Exit codes (the README lists them too):
+
+    0  verified: every operation was exercised and every check passed
+    1  drift: a check failed (the failures are listed, each with a command that reproduces it)
+    2  usage: the run could not start (missing credentials, a bad option)
+    3  incomplete: cut short by the budget, the hourly quota, throttling, the longest allowed
+       duration or the plan (e.g. archive on a free workspace); the unverified operations and
+       checks are listed. (A budgeted run plans its generated cases to fit the budget: keeping
+       to that plan is not being cut short.)
+    4  leftovers: cleanup could not delete everything the run created (ids listed; see
+       `make contract-cleanup`)
+    130 interrupted (Ctrl-C, SIGTERM); cleanup ran first
+
+A run that verified nothing never exits 0. When several apply, the first of 4, 1, 130, 3 wins.
+"""
+
+from __future__ import annotations
+
+import enum
+import xml.etree.ElementTree as ET
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+OPERATIONS = (
+    "GET /workspaces/{workspace_id}/clients",
+    "POST /workspaces/{workspace_id}/clients",
+    "GET /workspaces/{workspace_id}/clients/{client_id}",
+    "PUT /workspaces/{workspace_id}/clients/{client_id}",
+    "DELETE /workspaces/{workspace_id}/clients/{client_id}",
+    "POST /workspaces/{workspace_id}/clients/{client_id}/archive",
+    "POST /workspaces/{workspace_id}/clients/{client_id}/restore",
+    "POST /workspaces/{workspace_id}/clients/data",
+    "POST /workspaces/{workspace_id}/clients/archive",
+    "POST /workspaces/{workspace_id}/clients/delete",
+    "GET /me/clients",
+)
+
+
+class ExitCode(enum.IntEnum):
+    VERIFIED = 0
+    DRIFT = 1
+    USAGE = 2
+    INCOMPLETE = 3
+    LEFTOVERS = 4
+    INTERRUPTED = 130
+
+
+@dataclass
+class Failure:
+    where: str  # an operation label or a step name
+    message: str
+    reproduce: str = ""
+
+
+@dataclass
+class Step:
+    """One step of the deterministic walk."""
+
+    name: str
+    operations: tuple[str, ...]
+    outcome: str = "passed"  # passed | failed | skipped
+    detail: str = ""
+
+
+@dataclass
+class OperationTally:
+    sent: int = 0
+    passed: int = 0
+    failed: int = 0
+    not_ours: int = 0
+    unsendable: int = 0  # no HTTP client can send it (a NUL in a header, say)
+    by_phase: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class Report:
+    title: str
+    steps: list[Step] = field(default_factory=list)
+    operations: dict[str, OperationTally] = field(
+        default_factory=lambda: {op: OperationTally() for op in OPERATIONS}
+    )
+    failures: list[Failure] = field(default_factory=list)
+    unverified: Counter[str] = field(default_factory=Counter)
+    answers: dict[str, str] = field(default_factory=dict)
+    stopped: str | None = None
+    interrupted: bool = False
+    leftovers: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def exercised(self) -> set[str]:
+        """Operations that a passing step or a passing generated case reached."""
+        done = {op for step in self.steps if step.outcome == "passed" for op in step.operations}
+        done |= {op for op, tally in self.operations.items() if tally.passed}
+        return done
+
+    def unexercised(self) -> list[str]:
+        return [op for op in OPERATIONS if op not in self.exercised()]
+
+    def exit_code(self) -> ExitCode:
+        if self.leftovers:
+            return ExitCode.LEFTOVERS
+        if self.failures or any(step.outcome == "failed" for step in self.steps):
+            return ExitCode.DRIFT
+        if self.interrupted:
+            return ExitCode.INTERRUPTED
+        if (
+            self.stopped
+            or self.unexercised()
+            or any(step.outcome == "skipped" for step in self.steps)
+        ):
+            return ExitCode.INCOMPLETE
+        return ExitCode.VERIFIED
+
+    # --- output -------------------------------------------------------------------------------
+
+    def summary(self) -> str:
+        lines = [f"== {self.title} =="]
+        if self.steps:
+            lines.append("deterministic walk:")
+            for step in self.steps:
+                mark = {"passed": "✓", "failed": "✗", "skipped": "-"}[step.outcome]
+                detail = step.detail.splitlines() if step.outcome != "passed" else []
+                lines.append(f"  {mark} {step.name}" + (f": {detail[0]}" if detail else ""))
+                if step.outcome == "failed":
+                    lines += [f"    {line.strip()}" for line in detail[1:]]
+        generated = {op: t for op, t in self.operations.items() if t.sent or t.not_ours}
+        if generated:
+            lines.append(
+                "generated cases (schemathesis), per operation: sent, passed, failed, not sent: not ours"
+            )
+            for op, tally in generated.items():
+                phases = ", ".join(f"{k} {v}" for k, v in sorted(tally.by_phase.items()))
+                lines.append(f"  {op}: {tally.sent} sent, {tally.passed} passed, {tally.failed} failed, "
+                             f"{tally.not_ours} not sent: not ours" + (f" ({phases})" if phases else ""))  # fmt: skip
+        if self.unverified:
+            lines.append("checks not verified (a follow-up read was not sent):")
+            lines += [f"  {what} (x{n})" for what, n in self.unverified.most_common(10)]
+        if self.answers:
+            lines.append("open questions, as this server answered them:")
+            lines += [f"  {question}: {answer}" for question, answer in self.answers.items()]
+        if self.failures:
+            lines.append(f"failures ({len(self.failures)}):")
+            for failure in self.failures:
+                lines.append(f"  ✗ {failure.where}: {failure.message}")
+                if failure.reproduce:
+                    lines.append(f"    reproduce: {failure.reproduce}")
+        missing = self.unexercised()
+        if missing:
+            lines.append("operations not exercised: " + "; ".join(missing))
+        if self.stopped:
+            lines.append(f"stopped: {self.stopped}")
+        lines += self.notes
+        if self.leftovers:
+            lines.append(f"LEFT BEHIND: clients {self.leftovers} (run `make contract-cleanup`)")
+        code = self.exit_code()
+        lines.append(f"result: {code.name.lower()} (exit {int(code)})")
+        return "\n".join(lines)
+
+    def write_junit(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        suite = ET.Element("testsuite", name=self.title)
+        cases = 0
+        failures = skipped = 0
+        for step in self.steps:
+            case = ET.SubElement(suite, "testcase", classname="walk", name=step.name)
+            cases += 1
+            if step.outcome == "failed":
+                failures += 1
+                ET.SubElement(
+                    case,
+                    "failure",
+                    message=step.detail.splitlines()[0] if step.detail else "failed",
+                ).text = step.detail
+            elif step.outcome == "skipped":
+                skipped += 1
+                ET.SubElement(case, "skipped", message=step.detail)
+        for op, tally in self.operations.items():
+            case = ET.SubElement(suite, "testcase", classname="generated", name=op)
+            cases += 1
+            mine = [f for f in self.failures if f.where == op]
+            if mine:
+                failures += 1
+                text = "\n\n".join(f"{f.message}\nreproduce: {f.reproduce}" for f in mine)
+                ET.SubElement(case, "failure", message=mine[0].message.splitlines()[0]).text = text
+            elif not tally.sent:
+                skipped += 1
+                ET.SubElement(
+                    case, "skipped", message=f"no generated case sent ({tally.not_ours} not ours)"
+                )
+            else:
+                ET.SubElement(case, "system-out").text = f"{tally.sent} sent, {tally.passed} passed"
+        suite.set("tests", str(cases))
+        suite.set("failures", str(failures))
+        suite.set("skipped", str(skipped))
+        out = ET.SubElement(suite, "system-out")
+        out.text = self.summary()
+        ET.ElementTree(suite).write(path, encoding="unicode", xml_declaration=True)

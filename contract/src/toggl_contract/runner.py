@@ -1,0 +1,338 @@
+"""The property-based part of a contract run: schemathesis' phases on every operation, then its
+state machine, each case through the gateway, judged by every check.
+
+Per operation, one Hypothesis test carries the examples and coverage phases (as explicit
+examples) and the fuzzing phase (generated, positive and negative data). A case the gateway did
+not send (not ours) is rejected: Hypothesis drops it and the report counts it. When the budget or
+the quota stops the gateway, the run stops. Failures are recorded, not raised, so that nothing is
+re-sent to confirm them: each failure names the cassette entry that reproduces it.
+
+On a budget, the phases are planned to fit it: each operation gets an equal share of the requests
+left after the walk (its cases and the checks' follow-up reads), and the state machine one more
+share when that is enough for a whole sequence. A run that keeps to its plan is never cut short by
+the budget; one that is (a 429 storm, say) ends with exit 3.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import hypothesis
+import hypothesis.stateful
+import schemathesis
+from hypothesis import HealthCheck, Phase
+from schemathesis.core.failures import FailureGroup
+from schemathesis.generation.hypothesis.builder import (
+    HypothesisTestConfig,
+    HypothesisTestMode,
+    create_test,
+)
+
+from .checks import (
+    NoBodyWhereNoneDeclared,
+    SemanticsCheck,
+    method_not_allowed_as_recorded,
+    names_refused_only_when_taken,
+)
+from .exchange import Exchange
+from .gateway import GUARD_HEADER, REFUSED_STATUS
+from .report import Failure, Report
+from .rules import Unverified
+
+MAX_FAILURES_PER_OPERATION = 3
+ROUNDS = [
+    [HypothesisTestMode.EXAMPLES],
+    [HypothesisTestMode.COVERAGE, HypothesisTestMode.FUZZING],
+]
+CASE_COST = 4
+"""The most requests one generated case may take: a create (which keeps two for its cleanup) and a
+follow-up read of a check."""
+
+
+class StopRun(BaseException):
+    """The gateway stopped sending (budget or quota): no further case can be tested."""
+
+
+class _StopOperation(BaseException):
+    """Enough distinct failures of one operation: on to the next."""
+
+
+@dataclass(frozen=True)
+class Generation:
+    max_examples: int
+    seed: int | None
+    stateful_examples: int
+    stateful_steps: int
+
+
+def _header(response: schemathesis.Response, name: str) -> str | None:
+    """A response header by name, whatever its case (schemathesis keeps lists of values)."""
+    for key, value in response.headers.items():
+        if key.lower() == name.lower():
+            return value[0] if isinstance(value, list) else str(value)
+    return None
+
+
+class GatewayReader:
+    """The rules' follow-up reads, through the gateway with the run's credentials."""
+
+    def __init__(self, http: httpx.Client, workspace_id: int) -> None:
+        self.http = http
+        self.workspace_id = workspace_id
+        self.api_path = http.base_url.path.rstrip("/")
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> Exchange:
+        response = self.http.request(method, path, **kwargs)
+        refused = response.headers.get(GUARD_HEADER)
+        if refused:
+            raise Unverified(f"{method} {path} was not sent ({refused}): {response.text}")
+        return Exchange.of(response, self.api_path)
+
+    def get_client(self, client_id: int) -> Exchange:
+        return self._send("GET", f"/workspaces/{self.workspace_id}/clients/{client_id}")
+
+    def list_all(self, status: str, name: str | None = None) -> list[Exchange]:
+        """Every page of a list, the way the SDK's `list_all` walks them."""
+        pages: list[Exchange] = []
+        seen: set[Any] = set()
+        page = 1
+        while True:
+            params: dict[str, Any] = {"status": status, "page": page, "per_page": 200}
+            if name:
+                params["name"] = name
+            exchange = self._send("GET", f"/workspaces/{self.workspace_id}/clients", params=params)
+            pages.append(exchange)
+            items = exchange.answer if isinstance(exchange.answer, list) else []
+            new = [i.get("id") for i in items if isinstance(i, dict) and i.get("id") not in seen]
+            seen.update(new)
+            total = next(
+                (i.get("total_count") for i in items if isinstance(i, dict) and "total_count" in i),
+                None,
+            )
+            if (
+                exchange.status != 200
+                or not new
+                or (total is not None and len(seen) >= total)
+                or len(items) < 200
+            ):
+                return pages
+            page += 1
+
+    def create(self, name: str) -> Exchange:
+        return self._send("POST", f"/workspaces/{self.workspace_id}/clients", json={"name": name})
+
+    def me(self, since: int | None = None) -> Exchange:
+        return self._send("GET", "/me/clients", params={} if since is None else {"since": since})
+
+
+class PropertyRun:
+    def __init__(
+        self,
+        schema: Any,
+        report: Report,
+        semantics: SemanticsCheck,
+        no_body: NoBodyWhereNoneDeclared,
+        generation: Generation,
+        position: Callable[[], tuple[int, Exchange | None]],
+        reproduce: Callable[[int, Exchange | None], str],
+        budget_left: Callable[[], int | None] = lambda: None,
+    ) -> None:
+        self.schema = schema
+        self.report = report
+        self.checks: list[Any] = [
+            semantics,
+            names_refused_only_when_taken,
+            method_not_allowed_as_recorded,
+            no_body,
+        ]
+        self.generation = generation
+        self.position = position  # the cassette position of the last exchange
+        self.reproduce = reproduce
+        self.budget_left = budget_left  # requests the gateway may still send; None: no budget
+        self._seen: set[tuple[str, str]] = set()
+        self._allowance: int | None = None  # what the current phase may still spend
+        self._spending_from: int | None = None
+
+    def run(self) -> None:
+        operations = [result.ok() for result in self.schema.get_all_operations()]
+        # The spec's own examples of every operation first, then coverage and fuzzing: on a small
+        # budget the positive examples are worth the most.
+        slots = [(modes, operation) for modes in ROUNDS for operation in operations]
+        shares = len(slots) + (1 if self.generation.stateful_examples else 0)
+        for index, (modes, operation) in enumerate(slots):
+            self._allowance = self._share(shares - index)
+            try:
+                self._operation(operation, modes)
+            except _StopOperation:
+                continue
+        if self.generation.stateful_examples:
+            self._allowance = self._share(1)
+            if (
+                self._allowance is not None
+                and self._allowance < CASE_COST * self.generation.stateful_steps
+            ):
+                self.report.notes.append(
+                    f"stateful phase: not run; the {self._allowance} requests left of the budget are "
+                    f"not enough for a sequence of {self.generation.stateful_steps} steps"
+                )
+                return
+            self._stateful()
+
+    def _share(self, shares: int) -> int | None:
+        left = self.budget_left()
+        return None if left is None else max(0, left) // shares
+
+    def _spend(self) -> None:
+        """Before a case: stop the phase when its share of the budget cannot pay for one more."""
+        self._spending_from = None
+        if self._allowance is None:
+            return
+        before = self.budget_left()
+        # The share may be overdrawn by one case (the next shares are computed from what is left);
+        # the budget as a whole never is.
+        if before is None or before < CASE_COST or self._allowance < 1:
+            raise _StopOperation
+        self._spending_from = before
+
+    def _spent(self) -> None:
+        after = self.budget_left()
+        if self._allowance is not None and self._spending_from is not None and after is not None:
+            self._allowance -= self._spending_from - after
+
+    # --- one case -------------------------------------------------------------------------------
+
+    def _call(self, case: schemathesis.Case[Any]) -> schemathesis.Response:
+        self._spend()
+        response = case.call()
+        refused = _header(response, GUARD_HEADER)
+        if refused in ("not-ours", "unsendable"):
+            tally = self.report.operations[case.operation.label]
+            if refused == "not-ours":
+                tally.not_ours += 1
+            else:
+                tally.unsendable += 1
+            hypothesis.reject()
+        if refused in ("budget", "quota", "deadline"):
+            raise StopRun(response.json())
+        if refused == "no-answer":
+            self.report.failures.append(
+                Failure(case.operation.label, response.json(), self.reproduce(*self.position()))
+            )
+            raise _StopOperation
+        return response
+
+    def _judge(
+        self, case: schemathesis.Case[Any], response: schemathesis.Response, phase: str
+    ) -> None:
+        label = case.operation.label
+        tally = self.report.operations[label]
+        tally.sent += 1
+        tally.by_phase[phase] += 1
+        position = self.position()
+        try:
+            case.validate_response(response, additional_checks=self.checks)
+        except FailureGroup as group:
+            # A check's own request that the gateway did not send got the gateway's 499: what it
+            # would have found is unverified, not a failure of the server.
+            real = [
+                f
+                for f in group.exceptions
+                if f"{REFUSED_STATUS}" not in str(getattr(f, "message", ""))
+            ]
+            for failure in group.exceptions:
+                if failure not in real:
+                    self.report.unverified[
+                        f"{label}: {getattr(failure, 'title', 'a check')} (its request was not sent)"
+                    ] += 1
+            if not real:
+                tally.passed += 1
+                return
+            tally.failed += 1
+            for failure in real:
+                title = getattr(failure, "title", type(failure).__name__)
+                if (label, title) in self._seen:
+                    continue
+                self._seen.add((label, title))
+                message = f"{title}: {getattr(failure, 'message', failure)}".strip()
+                self.report.failures.append(
+                    Failure(label, message[:1500], self.reproduce(*position))
+                )
+            if sum(1 for op, _ in self._seen if op == label) >= MAX_FAILURES_PER_OPERATION:
+                raise _StopOperation from None
+            return
+        tally.passed += 1
+
+    # --- examples, coverage, fuzzing ------------------------------------------------------------
+
+    def _operation(self, operation: Any, modes: list[HypothesisTestMode]) -> None:
+        def test(case: schemathesis.Case[Any]) -> None:
+            phase = case.meta.phase.name.value if case.meta is not None else "?"
+            try:
+                self._judge(case, self._call(case), phase)
+            finally:
+                self._spent()
+
+        settings = hypothesis.settings(
+            max_examples=self.generation.max_examples,
+            database=None,
+            deadline=None,
+            phases=[Phase.explicit, Phase.generate]
+            if HypothesisTestMode.FUZZING in modes
+            else [Phase.explicit],
+            suppress_health_check=list(HealthCheck),
+        )
+        config = HypothesisTestConfig(
+            project=self.schema.config,
+            modes=modes,
+            settings=settings,
+            seed=self.generation.seed,
+        )
+        try:
+            create_test(operation=operation, test_func=test, config=config)()
+        except hypothesis.errors.Unsatisfiable:
+            self.report.notes.append(
+                f"{operation.label}: no generated case of it could be sent (not ours)"
+            )
+
+    # --- stateful ---------------------------------------------------------------------------------
+
+    def _stateful(self) -> None:
+        run = self
+        base: Any = self.schema.as_state_machine()
+
+        class Machine(base):  # type: ignore[misc]
+            def call(self, case: schemathesis.Case[Any], **kwargs: Any) -> schemathesis.Response:
+                return run._call(case)
+
+            def validate_response(
+                self,
+                response: schemathesis.Response,
+                case: schemathesis.Case[Any],
+                *args: Any,
+                **kwargs: Any,
+            ) -> None:
+                try:
+                    with contextlib.suppress(_StopOperation):  # the state machine goes on
+                        run._judge(case, response, "stateful")
+                finally:
+                    run._spent()
+
+        settings = hypothesis.settings(
+            max_examples=self.generation.stateful_examples,
+            stateful_step_count=self.generation.stateful_steps,
+            database=None,
+            deadline=None,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+            derandomize=self.generation.seed is not None,
+        )
+        try:
+            hypothesis.stateful.run_state_machine_as_test(Machine, settings=settings)
+        except _StopOperation:
+            self.report.notes.append("stateful phase: ended when its share of the budget was spent")
+        except hypothesis.errors.Unsatisfiable:
+            self.report.notes.append("stateful: no sequence of ours could be sent")

@@ -1,0 +1,91 @@
+"""`make contract-cleanup`: deletes what earlier runs provably abandoned, and nothing else."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from toggl_contract.cleanup import marker, new_run_id
+
+from tests.contract.runs import FOREIGN, base_url, clients, contract, foreign_seed, server
+from tests.support import ADMIN, ADMIN_TOKEN, PREMIUM
+
+pytestmark = [pytest.mark.contract, pytest.mark.slow]
+
+
+def ledger(
+    folder: Path, run_id: str, created: list[dict[str, object]], *, deadline: float, ended: bool
+) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [
+        {
+            "event": "start",
+            "run_id": run_id,
+            "workspace_id": PREMIUM,
+            "started": deadline - 3600,
+            "deadline": deadline,
+        }
+    ]
+    lines += [
+        {"event": "created", "id": c["id"], "name": c["name"], "wid": PREMIUM} for c in created
+    ]
+    if ended:
+        lines.append({"event": "end", "leftovers": [c["id"] for c in created]})
+    (folder / f"{run_id}.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+
+def test_only_provably_abandoned_clients_are_deleted(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    ledgers = reports / "contract-ledgers"
+    with server(seed=foreign_seed(tmp_path)) as emulator:
+        url = base_url(emulator)
+        with httpx.Client(base_url=url, auth=ADMIN) as api:
+
+            def create(name: str, notes: str = "") -> dict[str, object]:
+                body = {"name": name, **({"notes": notes} if notes else {})}
+                created: dict[str, object] = api.post(
+                    f"/workspaces/{PREMIUM}/clients", json=body
+                ).json()
+                return created
+
+            old, recent = "20240101000000-aaaaaa", new_run_id()
+            fuzzed = create("\u00c0 fuzzed \u200b")  # a name only a ledger can prove
+            renamed = create("renamed since")
+            api.put(
+                f"/workspaces/{PREMIUM}/clients/{renamed['id']}",
+                json={"name": "someone renamed it"},
+            )
+            ledger(
+                ledgers,
+                "20240102000000-cccccc",
+                [fuzzed, renamed],
+                deadline=time.time() - 60,
+                ended=True,
+            )
+            running = create("a run still going")
+            ledger(ledgers, recent, [running], deadline=time.time() + 3600, ended=False)
+            proven = create(f"toggl-contract-{old}-a", marker(ADMIN_TOKEN, old))
+            other_token = create(f"toggl-contract-{old}-b", marker("someone-elses-token", old))
+            too_recent = create(f"toggl-contract-{recent}-a", marker(ADMIN_TOKEN, recent))
+            bad_id = create("toggl-contract-yesterday-a", marker(ADMIN_TOKEN, "yesterday"))
+        before = {c["id"]: c for c in clients(url)}
+        result = contract("cleanup", url, reports)
+        after = {c["id"]: c for c in clients(url)}
+    output = result.stdout
+    assert result.returncode == 0, output + result.stderr
+    gone = set(before) - set(after)
+    assert gone == {fuzzed["id"], proven["id"]}, output
+    for kept in (renamed, running, other_token, too_recent, bad_id, *FOREIGN):
+        assert after[kept["id"]] == before[kept["id"]]
+    assert "deleted 2 client(s)" in output
+    assert "now named 'someone renamed it'" in output
+    assert "no proof in its notes" in output and "may still be going" in output
+    assert "no well-formed run id" in output
+    assert str(running["id"]) not in output  # a running run's ledger is not even considered
+    # A second cleanup finds nothing more to delete: the ledger says what is gone.
+    with server(seed=foreign_seed(tmp_path)) as emulator:
+        again = contract("cleanup", base_url(emulator), reports)
+    assert "deleted 0 client(s)" in again.stdout

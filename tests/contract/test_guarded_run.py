@@ -1,0 +1,78 @@
+"""Contract runs against a server they did not start: safe, budgeted, property-based, honest.
+
+The server is the emulator over HTTP, with clients that are not the run's in the workspace:
+another user's, a look-alike of the run's own names, and the short names a fuzzer also makes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.contract.runs import FOREIGN, base_url, clients, contract, foreign_seed, server
+
+pytestmark = [pytest.mark.contract, pytest.mark.slow]
+
+
+@pytest.mark.parametrize("seed", ["1", "2", "3"])
+def test_a_run_touches_only_what_it_created_and_leaves_nothing(seed: str, tmp_path: Path) -> None:
+    with server(seed=foreign_seed(tmp_path)) as emulator:
+        url = base_url(emulator)
+        before = clients(url)
+        result = contract("run", url, tmp_path / "reports", CONTRACT_SEED=seed)
+        after = clients(url)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    assert after == before  # name, notes, external_reference, archived, at: all as they were
+    assert {c["id"] for c in FOREIGN} <= {c["id"] for c in after}
+    assert "not sent, not ours:" in output and "result: verified (exit 0)" in output
+    sent = int(output.split("requests sent upstream: ")[1].split(" ")[0])
+    assert sent <= 150  # the budget
+    junit = (tmp_path / "reports" / "contract" / "junit.xml").read_text()
+    assert junit.count("<testcase") == 10 + 11 and 'failures="0"' in junit
+
+
+def test_the_live_mode_is_the_same_guarded_run(tmp_path: Path) -> None:
+    with server(seed=foreign_seed(tmp_path)) as emulator:
+        url = base_url(emulator)
+        before = clients(url)
+        result = contract("live", url, tmp_path / "reports", TOGGL_CONTRACT_BUDGET="30")
+        after = clients(url)
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert after == before
+    assert "of a budget of 30" in result.stdout
+    ledger = next((tmp_path / "reports" / "contract-ledgers").glob("*.jsonl"))
+    events = [json.loads(line)["event"] for line in ledger.read_text().splitlines()]
+    assert (
+        events[0] == "start"
+        and events[-1] == "end"
+        and events.count("created") == events.count("deleted")
+    )
+
+
+def test_toggls_limits_are_respected_and_the_open_questions_answered(tmp_path: Path) -> None:
+    seed = foreign_seed(tmp_path)
+    with server(seed=seed, args=("--rate-limit", "1", "--hourly-quota", "30")) as emulator:
+        url = base_url(emulator)
+        before = clients(url)
+        result = contract(
+            "live",
+            url,
+            tmp_path / "reports",
+            TOGGL_CONTRACT_BUDGET="30",
+            TOGGL_CONTRACT_INTERVAL="1",
+        )
+        assert clients(url) == before
+    output = result.stdout
+    assert result.returncode == 0, output[-4000:]
+    assert "402" not in output  # stopped before the quota, never past it
+    assert "PUT without `name`: accepted: updates are partial" in output
+    assert "single DELETE body: empty" in output
+
+
+def test_without_credentials_the_run_says_what_to_set(tmp_path: Path) -> None:
+    result = contract("live", None, tmp_path / "reports")
+    assert result.returncode != 0
+    assert "set TOGGL_API_TOKEN and TOGGL_WORKSPACE_ID" in result.stderr
