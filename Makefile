@@ -23,7 +23,7 @@ export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 
 .PHONY: all help bootstrap generate check-generated lint test emulator mock contract contract-live \
-	contract-cleanup emulator-check release-check changelog build publish docs bench clean
+	contract-cleanup emulator-check release-check bump changelog build publish docs bench clean
 
 all: bootstrap generate contract ## The main job: bootstrap, regenerate, verify the contract against the emulator
 
@@ -101,16 +101,22 @@ emulator-check: .venv/.synced ## List where a fresh emulator answers a cassette 
 
 # --- release pipeline ---------------------------------------------------------------------------
 
-release-check: bootstrap ## Fail when info.version is not bumped as the changes since the last v* tag need
+release-check: bootstrap ## Fail unless each version (SDK, emulator) is bumped as the changes since the last v* tag need
 	$(RUN) python -m toggl_pipeline.release_check
 
-changelog: bootstrap ## Put the release check's entry for info.version at the top of CHANGELOG.md
+bump: bootstrap ## Set each version to the smallest the release check accepts, write the changelogs, regenerate
+	$(RUN) python -m toggl_pipeline.release_check --bump
+	$(RUN) python -m toggl_pipeline.generate
+	$(UV) lock --quiet
+	$(UV) sync --locked --quiet
+
+changelog: bootstrap ## Write the release check's entries into CHANGELOG.md and emulator/CHANGELOG.md
 	$(RUN) python -m toggl_pipeline.release_check --write-changelog
 
-build: .venv/.synced ## sdist + wheel of generated/ into dist/: reproducible, twine-checked, smoke-tested installed
+build: .venv/.synced ## Both distributions into dist/: reproducible, twine-checked, tested installed (smoke, examples/)
 	$(RUN) python -m toggl_pipeline.build
 
-publish: build ## Upload dist/ (PUBLISH_UPLOAD_URL, token from the environment); a dry run without credentials
+publish: build ## Upload what `make build` just built (PUBLISH_UPLOAD_URL, credentials from the environment); a dry run without them
 	$(RUN) python -m toggl_pipeline.publish
 
 docs: .venv/.synced node_modules/.installed ## HTTP and SDK references, linked, offline: build/docs/index.html

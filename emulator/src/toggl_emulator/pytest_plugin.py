@@ -46,11 +46,8 @@ from .seed import Seed, SeedUser, load_seed
 from .server import EmulatorProcess
 from .transport import BASE_URL, AsyncEmulatorTransport, EmulatorTransport
 
-if TYPE_CHECKING:
-    from toggl_track_client import AuthenticatedClient
-
-    AsyncToggl = Any  # the SDK's resource clients arrive with toggl-track-client 0.2
-    Toggl = Any
+if TYPE_CHECKING:  # the SDK is optional: these names are for type checkers only
+    from toggl_track_client import AsyncToggl, AuthenticatedClient, Toggl
 
 MARKER = "toggl_emulator"
 _OPTION_NAMES = {f.name for f in fields(EmulatorOptions)}

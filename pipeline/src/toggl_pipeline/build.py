@@ -1,86 +1,171 @@
-"""`make build`: sdist and wheel of generated/, reproducible, checked, installed, smoke-tested.
+"""`make build`: every distribution we publish, reproducible, checked, and tested as users install it.
 
-1. Builds the distribution twice into empty folders and fails unless the bytes are the same.
-2. `twine check` on both files; they are left in `dist/`.
-3. Installs the wheel into a fresh virtual environment and runs `smoke.py` there, in
-   isolated mode, against the emulator: the test runs on the installed wheel, not the source tree.
+1. Builds each distribution (`Layout.distributions`: the SDK from generated/, the emulator) twice
+   into empty folders and fails unless the bytes are the same.
+2. `twine check --strict` on every file; they go to `dist/`, and their sha256 to
+   `build/dist.sha256`: `make publish` uploads those files and nothing else.
+3. Installs only the built wheels into a fresh virtual environment and there, in isolated mode:
+   runs the SDK's smoke test against the emulator's own console script, then the example project
+   (`examples/`: the pytest plugin's fixtures, in-process and over a socket, with limits and faults
+   per test) and `mypy --strict` over it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 from toggl_emulator.seed import DEFAULT_SEED
-from toggl_emulator.server import EmulatorProcess
+from toggl_emulator.server import ServerProcess
 
-from .layout import Layout
+from .layout import Distribution, Layout
 
-LAYOUT = Layout.here()
-ROOT = LAYOUT.root
-DIST = LAYOUT.dist
-
-
-def uv() -> str:
-    return shutil.which("uv") or str(ROOT / ".tools" / "bin" / "uv")
+# What the example project installs next to our wheels, at the versions the lock pins.
+EXAMPLE_TOOLS = ("pytest", "mypy")
 
 
-def build_into(folder: Path) -> list[Path]:
+@dataclass(frozen=True)
+class Built:
+    dist: Distribution
+    files: tuple[Path, ...]  # wheel and sdist
+
+    @property
+    def wheel(self) -> Path:
+        return next(p for p in self.files if p.suffix == ".whl")
+
+
+def uv(root: Path) -> str:
+    return shutil.which("uv") or str(root / ".tools" / "bin" / "uv")
+
+
+def build_into(layout: Layout, dist: Distribution, folder: Path) -> Built:
     # A fixed timestamp for the archives, so that two builds give the same bytes.
     env = {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "315532800")}
+    folder.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [uv(), "build", "--quiet", "--out-dir", str(folder), str(ROOT / "generated")],
-        cwd=ROOT, env=env, check=True,
+        [uv(layout.root), "build", "--quiet", "--no-sources", "--out-dir", str(folder), str(dist.project)],
+        cwd=layout.root, env=env, check=True,
     )  # fmt: skip
-    return sorted(p for p in folder.iterdir() if p.suffix in (".whl", ".gz"))
+    prefix = dist.name.replace("-", "_")
+    files = tuple(sorted(p for p in folder.iterdir() if p.name.startswith(prefix)))
+    return Built(dist, files)
 
 
-def smoke_test(wheel: Path, scratch: Path) -> None:
+def build_twice(layout: Layout, dist: Distribution, scratch: Path) -> Built:
+    first = build_into(layout, dist, scratch / "a" / dist.name)
+    second = build_into(layout, dist, scratch / "b" / dist.name)
+    names = [p.name for p in first.files]
+    if names != [p.name for p in second.files] or any(
+        a.read_bytes() != b.read_bytes() for a, b in zip(first.files, second.files, strict=True)
+    ):
+        raise SystemExit(f"build: two builds of {dist.name} differ: {names}")
+    return first
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_dist(layout: Layout, built: list[Built]) -> list[Path]:
+    """The files into a fresh dist/, their sha256 into the manifest publish checks against."""
+    shutil.rmtree(layout.dist, ignore_errors=True)
+    layout.dist.mkdir()
+    copied = []
+    for item in built:
+        for path in item.files:
+            shutil.copy2(path, layout.dist / path.name)
+            copied.append(layout.dist / path.name)
+    layout.dist_manifest.parent.mkdir(parents=True, exist_ok=True)
+    layout.dist_manifest.write_text("".join(f"{sha256(p)}  {p.name}\n" for p in copied))
+    return copied
+
+
+def installed_venv(layout: Layout, wheels: list[Path], scratch: Path) -> Path:
+    """A fresh virtual environment holding the wheels (and the example's test tools)."""
     venv = scratch / "venv"
-    subprocess.run([uv(), "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
+    subprocess.run([uv(layout.root), "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)  # fmt: skip
     python = venv / "bin" / "python"
+    pinned = [f"{tool}=={_locked(layout, tool)}" for tool in EXAMPLE_TOOLS]
     subprocess.run(
-        [uv(), "pip", "install", "--quiet", "--python", str(python), str(wheel)], check=True
-    )
-    with EmulatorProcess() as server:
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "TOGGL_API_URL": server.base_url,
-            "TOGGL_API_TOKEN": DEFAULT_SEED.users["admin"].api_token,
-            "TOGGL_WORKSPACE_ID": str(DEFAULT_SEED.workspaces["premium"].id),
-        }
-        subprocess.run(
-            [str(python), "-I", str(Path(__file__).with_name("smoke.py"))],
-            cwd=scratch,
-            env=env,
-            check=True,
+        [uv(layout.root), "pip", "install", "--quiet", "--python", str(python), *map(str, wheels), *pinned],
+        check=True,
+    )  # fmt: skip
+    return venv
+
+
+def _locked(layout: Layout, package: str) -> str:
+    """The version uv.lock pins for a package."""
+    lock = tomllib.loads((layout.root / "uv.lock").read_text())
+    return next(str(p["version"]) for p in lock["package"] if p["name"] == package)
+
+
+def _isolated_env(venv: Path, **extra: str) -> dict[str, str]:
+    # The venv first on PATH; nothing of the development environment leaks in.
+    path = os.pathsep.join([str(venv / "bin"), "/usr/bin", "/bin"])
+    return {"PATH": path, "HOME": os.environ.get("HOME", "/tmp"), **extra}
+
+
+def smoke_test(layout: Layout, venv: Path, scratch: Path) -> None:
+    """The SDK's smoke test, against the emulator started from the installed wheel's script."""
+    emulator = venv / "bin" / "toggl-emulator"
+    with ServerProcess(
+        lambda port: [str(emulator), "--port", str(port)], health_path="/_emulator/health",
+        name="the installed toggl-emulator",
+    ) as server:  # fmt: skip
+        env = _isolated_env(
+            venv,
+            TOGGL_API_URL=server.origin + "/api/v9",
+            TOGGL_API_TOKEN=DEFAULT_SEED.users["admin"].api_token,
+            TOGGL_WORKSPACE_ID=str(DEFAULT_SEED.workspaces["premium"].id),
         )
+        subprocess.run(
+            [str(venv / "bin" / "python"), "-I", str(Path(__file__).with_name("smoke.py"))],
+            cwd=scratch, env=env, check=True,
+        )  # fmt: skip
+
+
+def example_project(layout: Layout, venv: Path, scratch: Path) -> None:
+    """The example project's tests and `mypy --strict`, with only the installed wheels."""
+    project = scratch / "examples"
+    shutil.copytree(
+        layout.examples, project, ignore=shutil.ignore_patterns("__pycache__", ".*_cache")
+    )
+    env = _isolated_env(venv)
+    python = str(venv / "bin" / "python")
+    subprocess.run([uv(layout.root), "pip", "install", "--quiet", "--python", python, str(project)], check=True)  # fmt: skip
+    subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project, env=env, check=True)  # fmt: skip
+    subprocess.run(
+        [python, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir=/dev/null", "."],
+        cwd=project, env=env, check=True,
+    )  # fmt: skip
+
+
+def verify_installed(layout: Layout, wheels: list[Path], scratch: Path) -> None:
+    venv = installed_venv(layout, wheels, scratch)
+    smoke_test(layout, venv, scratch)
+    example_project(layout, venv, scratch)
 
 
 def main() -> int:
+    layout = Layout.here()
     with tempfile.TemporaryDirectory(prefix="toggl-build-") as tmp:
         scratch = Path(tmp)
-        first, second = build_into(scratch / "a"), build_into(scratch / "b")
-        names = [p.name for p in first]
-        if names != [p.name for p in second] or any(
-            a.read_bytes() != b.read_bytes() for a, b in zip(first, second, strict=True)
-        ):
-            print(f"build: two builds differ: {names}", file=sys.stderr)
-            return 1
-        subprocess.run(
-            [sys.executable, "-m", "twine", "check", "--strict", *map(str, first)], check=True
-        )
-        shutil.rmtree(DIST, ignore_errors=True)
-        DIST.mkdir()
-        for path in first:
-            shutil.copy2(path, DIST / path.name)
-        (wheel,) = [p for p in first if p.suffix == ".whl"]
-        smoke_test(wheel, scratch)
-    print(f"build: {', '.join(names)} in dist/ (reproducible, twine-checked, smoke-tested)")
+        built = [build_twice(layout, dist, scratch) for dist in layout.distributions]
+        files = [p for item in built for p in item.files]
+        subprocess.run([sys.executable, "-m", "twine", "check", "--strict", *map(str, files)], check=True)  # fmt: skip
+        copied = write_dist(layout, built)
+        verify_installed(layout, [item.wheel for item in built], scratch)
+    print(
+        f"build: {', '.join(p.name for p in copied)} in dist/ "
+        f"(reproducible, twine-checked, tested installed; sha256 in {layout.dist_manifest.relative_to(layout.root)})"
+    )
     return 0
 
 

@@ -62,3 +62,46 @@ class Layout:
     @property
     def node_bin(self) -> Path:
         return self.root / "node_modules" / ".bin"
+
+    @property
+    def build(self) -> Path:
+        return self.root / "build"
+
+    @property
+    def dist_manifest(self) -> Path:
+        """sha256 of each file `make build` put in dist/ (`sha256sum` format): what publish may upload."""
+        return self.build / "dist.sha256"
+
+    @property
+    def examples(self) -> Path:
+        return self.root / "examples"
+
+    @property
+    def distributions(self) -> tuple[Distribution, ...]:
+        """What we publish: the SDK, generated from the spec, and the emulator."""
+        return (
+            Distribution(
+                name="toggl-track-client", package="toggl_track_client",
+                project=self.generated, search_path=self.generated, changelog=self.changelog,
+                version_file=self.spec, watched=("generated",),
+            ),
+            Distribution(
+                name="toggl-track-emulator", package="toggl_emulator",
+                project=self.emulator, search_path=self.emulator / "src",
+                changelog=self.emulator / "CHANGELOG.md", version_file=self.emulator / "pyproject.toml",
+                watched=("emulator/src", "emulator/pyproject.toml", "emulator/README.md"),
+            ),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """One distribution we build, version, check and publish."""
+
+    name: str  # on the package index
+    package: str  # its import name
+    project: Path  # the folder `uv build` builds
+    search_path: Path  # the folder that holds the package, for the Python API diff
+    changelog: Path
+    version_file: Path  # where its version is written: openapi.yaml's info.version, or pyproject
+    watched: tuple[str, ...]  # paths (from the root) whose change since a release needs a new one

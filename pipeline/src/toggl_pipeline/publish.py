@@ -1,83 +1,124 @@
-"""`make publish`: upload `dist/` to a package index, only when it is safe to.
+"""`make publish`: upload what `make build` built and checked, and nothing else, only when safe.
 
-Refuses when the git tree is dirty, when generated/ is stale, when the release check fails, or
-when the index already has this version. Without credentials it is a dry run that says what it
-would upload.
+Refuses when the git tree is dirty, generated/ is stale or the release check fails; when dist/
+holds a file the build did not make, or a file whose sha256 is not what the build recorded
+(`build/dist.sha256`), or not the current version of every distribution; when the upload URL is
+not HTTPS (loopback excepted); when run for a tag (`RELEASE_TAG`) that does not name the SDK's
+version; and when the index already has this SDK version. An emulator version the index already
+has is skipped (the emulator did not change). Without credentials it is a dry run that says what it
+would upload. Credentials are never printed: twine gets them from the environment.
 
     PUBLISH_UPLOAD_URL   where twine uploads (default: PyPI's upload URL)
-    PUBLISH_INDEX_URL    the simple index to look the version up in (default: PyPI's)
+    PUBLISH_INDEX_URL    the simple index to look versions up in (default: PyPI's)
     TWINE_USERNAME / TWINE_PASSWORD, or PYPI_TOKEN (a token, user `__token__`);
-    in GitHub Actions with `id-token: write`, a PyPI trusted-publishing token is minted instead.
+    in GitHub Actions with `id-token: write`, a PyPI trusted-publishing token is minted (and masked).
 """
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
 import json
 import os
 import subprocess
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
-import yaml
+from . import versions
+from .layout import Distribution, Layout
 
-from .layout import Layout
-
-LAYOUT = Layout.here()
-ROOT = LAYOUT.root
-DIST = LAYOUT.dist
-PROJECT = "toggl-track-client"
 PYPI_UPLOAD = "https://upload.pypi.org/legacy/"
 PYPI_INDEX = "https://pypi.org/simple/"
 
 
-def refusal() -> str | None:
-    """Why publishing must not happen now, or None."""
+class Refused(Exception):
+    pass
+
+
+def check_tree(layout: Layout) -> None:
     dirty = subprocess.run(
         ["git", "status", "--porcelain", "--untracked-files=no"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+        cwd=layout.root, capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
     if dirty:
-        return f"the git tree has uncommitted changes:\n{dirty}"
+        raise Refused(f"the git tree has uncommitted changes:\n{dirty}")
     for step, what in (
         ("toggl_pipeline.check_generated", "generated/ is stale"),
         ("toggl_pipeline.release_check", "the release check fails"),
     ):
         result = subprocess.run(
-            [sys.executable, "-m", step],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+            [sys.executable, "-m", step], cwd=layout.root, capture_output=True, text=True, check=False
+        )  # fmt: skip
         if result.returncode != 0:
-            return f"{what}:\n{result.stdout[-1500:]}{result.stderr[-1500:]}"
-    return None
+            raise Refused(f"{what}:\n{result.stdout[-1500:]}{result.stderr[-1500:]}")
 
 
-def version() -> str:
-    return str(yaml.safe_load((ROOT / "openapi.yaml").read_text())["info"]["version"])
+def check_tag(layout: Layout) -> None:
+    tag = os.environ.get("RELEASE_TAG")
+    if not tag:
+        return
+    sdk = next(d for d in layout.distributions if d.version_file == layout.spec)
+    if tag != f"v{versions.read(sdk)}":
+        raise Refused(f"the tag {tag} does not name {sdk.name}'s version {versions.read(sdk)}")
 
 
-def distributions(release: str) -> list[Path]:
-    files = (
-        sorted(p for p in DIST.glob("*") if p.suffix in (".whl", ".gz")) if DIST.is_dir() else []
+def verified_files(layout: Layout) -> dict[Distribution, list[Path]]:
+    """dist/'s files by distribution, each exactly as `make build` recorded it."""
+    if not layout.dist_manifest.is_file():
+        raise Refused(f"no {layout.dist_manifest.name} from `make build`: run `make build`")
+    recorded: dict[str, str] = {}
+    for line in layout.dist_manifest.read_text().splitlines():
+        digest, name = line.split("  ", 1)
+        recorded[name] = digest
+    present = sorted(p.name for p in layout.dist.iterdir()) if layout.dist.is_dir() else []
+    foreign = [name for name in present if name not in recorded]
+    if foreign:
+        raise Refused(f"dist/ holds files `make build` did not make: {foreign}")
+    missing = [name for name in recorded if name not in present]
+    if missing:
+        raise Refused(f"dist/ lacks files `make build` made: {missing}")
+    for name, digest in recorded.items():
+        if hashlib.sha256((layout.dist / name).read_bytes()).hexdigest() != digest:
+            raise Refused(f"dist/{name} is not the file `make build` made (sha256 differs)")
+    grouped: dict[Distribution, list[Path]] = {}
+    for dist in layout.distributions:
+        version = versions.read(dist)
+        prefix = f"{dist.name.replace('-', '_')}-{version}"
+        files = [
+            layout.dist / n
+            for n in recorded
+            if n.startswith(prefix + "-") or n == prefix + ".tar.gz"
+        ]
+        if len(files) != 2:
+            raise Refused(
+                f"dist/ does not hold {dist.name} {version} (wheel and sdist): run `make build`"
+            )
+        grouped[dist] = files
+    return grouped
+
+
+def check_upload_url(url: str) -> None:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "https":
+        return
+    host = parts.hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if parts.scheme == "http" and loopback:
+        return
+    raise Refused(
+        f"the upload URL must be https:// (or http:// on loopback), not {parts.scheme}://{host}"
     )
-    stale = [p.name for p in files if f"-{release}" not in p.name]
-    if not files or stale:
-        raise SystemExit(
-            f"publish: dist/ does not hold {release} (run `make build`): {stale or 'empty'}"
-        )
-    return files
 
 
-def version_exists(index_url: str, files: list[Path]) -> bool:
+def published(index_url: str, dist: Distribution, files: list[Path]) -> bool:
     """Whether the index already lists one of these files (PEP 503 simple page)."""
-    page_url = index_url.rstrip("/") + f"/{PROJECT}/"
+    page_url = index_url.rstrip("/") + f"/{dist.name}/"
     try:
         with urllib.request.urlopen(page_url, timeout=30) as reply:
             page = reply.read().decode(errors="replace")
@@ -90,10 +131,8 @@ def version_exists(index_url: str, files: list[Path]) -> bool:
 
 def trusted_publishing_token() -> str | None:
     """In GitHub Actions with `id-token: write`: exchange the OIDC token for a PyPI upload token."""
-    request_url, request_token = (
-        os.environ.get("ACTIONS_ID_TOKEN_REQUEST_URL"),
-        os.environ.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
-    )
+    request_url = os.environ.get("ACTIONS_ID_TOKEN_REQUEST_URL")
+    request_token = os.environ.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
     if not request_url or not request_token:
         return None
     oidc_request = urllib.request.Request(
@@ -107,6 +146,7 @@ def trusted_publishing_token() -> str | None:
     )  # fmt: skip
     with urllib.request.urlopen(mint, timeout=30) as reply:
         token: str = json.load(reply)["token"]
+    print(f"::add-mask::{token}", flush=True)  # GitHub Actions hides it from the log from now on
     return token
 
 
@@ -120,38 +160,42 @@ def credentials() -> dict[str, str] | None:
     return {"TWINE_USERNAME": "__token__", "TWINE_PASSWORD": token} if token else None
 
 
+def upload_plan(layout: Layout, index_url: str) -> list[Path]:
+    files = verified_files(layout)
+    plan: list[Path] = []
+    for dist, paths in files.items():
+        if not published(index_url, dist, paths):
+            plan += paths
+        elif dist.version_file == layout.spec:
+            raise Refused(f"{dist.name} {versions.read(dist)} is already on {index_url}")
+        else:
+            print(f"publish: {dist.name} {versions.read(dist)} is already on {index_url}: skipped")
+    return plan
+
+
 def main() -> int:
+    layout = Layout.here()
     upload_url = os.environ.get("PUBLISH_UPLOAD_URL") or PYPI_UPLOAD
     index_url = os.environ.get("PUBLISH_INDEX_URL") or PYPI_INDEX
-    reason = refusal()
-    if reason:
-        print(f"publish: refused: {reason}", file=sys.stderr)
-        return 1
-    release = version()
-    files = distributions(release)
-    if version_exists(index_url, files):
-        print(f"publish: refused: {PROJECT} {release} is already on {index_url}", file=sys.stderr)
+    try:
+        check_upload_url(upload_url)
+        check_tag(layout)
+        check_tree(layout)
+        plan = upload_plan(layout, index_url)
+    except Refused as refused:
+        print(f"publish: refused: {refused}", file=sys.stderr)
         return 1
     auth = credentials()
     if auth is None:
         print(f"publish: dry run (no credentials): would upload to {upload_url}:")
-        for path in files:
+        for path in plan:
             print(f"  {path.name}")
         return 0
-    env = {**os.environ, **auth}
-    command = [
-        sys.executable,
-        "-m",
-        "twine",
-        "upload",
-        "--non-interactive",
-        "--repository-url",
-        upload_url,
-        *map(str, files),
-    ]
-    result = subprocess.run(command, cwd=ROOT, env=env, check=False)
+    command = [sys.executable, "-m", "twine", "upload", "--non-interactive", "--disable-progress-bar",
+               "--repository-url", upload_url, *map(str, plan)]  # fmt: skip
+    result = subprocess.run(command, cwd=layout.root, env={**os.environ, **auth}, check=False)
     if result.returncode == 0:
-        print(f"publish: {PROJECT} {release} uploaded to {upload_url}")
+        print(f"publish: uploaded {', '.join(p.name for p in plan)} to {upload_url}")
     return result.returncode
 
 

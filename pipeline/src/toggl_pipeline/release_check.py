@@ -1,97 +1,107 @@
-"""`make release-check`: is `info.version` bumped as the changes since the last release require?
+"""`make release-check` and `make bump`: does each distribution's version follow what its users see?
 
-The last release is the newest `v*` git tag. Redocly CLI's `diff` (offline) rates each change of
-`openapi.yaml` as major, minor or patch; a change of the generated package that the spec does not
-explain (a generator or template upgrade) needs at least a patch. With no release yet, any version
-passes. Prints the changelog entry; `--write-changelog` puts it at the top of `CHANGELOG.md`.
+The base is the last release: the newest `v*` tag behind HEAD (a tag on HEAD itself is the release
+being checked, not its base). For each distribution we publish, the required bump is the
+strongest of:
 
-    python -m toggl_pipeline.release_check [--write-changelog]
+- the HTTP contract (the SDK only): `redocly diff` of `openapi.yaml` rates each change;
+- the public Python API (`api_diff`, with griffe): a removed, renamed or incompatibly changed name
+  is major, an addition minor;
+- any other change of what the distribution ships (`Distribution.watched`: generator, templates,
+  emulator code): patch.
+
+    python -m toggl_pipeline.release_check            check; print each changelog entry
+    python -m toggl_pipeline.release_check --bump     set each version to the smallest accepted,
+                                                      write the changelog entries (make bump)
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import json
 import os
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from .layout import Layout
-
-LAYOUT = Layout.here()
-ROOT = LAYOUT.root
-SPEC = LAYOUT.spec
-CHANGELOG = LAYOUT.changelog
-REDOCLY = LAYOUT.node_bin / "redocly"
-LEVELS = ["none", "patch", "minor", "major"]
-# Files of generated/ that change with the version alone.
-VERSION_ONLY = ("generated/pyproject.toml", "generated/generation-stamp.json")
+from . import api_diff, versions
+from .layout import Distribution, Layout
+from .versions import LEVELS
 
 
 @dataclass
 class Verdict:
+    dist: Distribution
     base_tag: str | None
-    base_version: str | None
+    base_version: str | None  # None: not released yet
     version: str
-    required: str  # one of LEVELS
-    changes: list[str]
-    problem: str | None
+    required: str = "none"  # one of LEVELS
+    changes: list[str] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> bool:
+        if self.base_version is None or self.required == "none":
+            return True
+        moved = versions.bump_level(self.base_version, self.version)
+        return LEVELS.index(moved) >= LEVELS.index(self.required)
+
+    @property
+    def smallest_accepted(self) -> str:
+        if self.accepted or self.base_version is None:
+            return self.version
+        return versions.bumped(self.base_version, self.required)
+
+    @property
+    def problem(self) -> str | None:
+        if self.accepted:
+            return None
+        return (
+            f"{self.dist.name} is {self.version} (last release {self.base_tag}: "
+            f"{self.base_version}), but the changes need a {self.required} bump: "
+            f"{self.smallest_accepted} or later (`make bump` sets it)"
+        )
+
+    def need(self, level: str, change: str) -> None:
+        self.changes.append(f"{level}: {change}")
+        if LEVELS.index(level) > LEVELS.index(self.required):
+            self.required = level
 
 
-def git(*args: str) -> str:
-    result = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True)
+def git(root: Path, *args: str) -> str:
+    result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
     return result.stdout.strip()
 
 
-def last_release_tag() -> str | None:
-    tags = git("tag", "--list", "v*", "--sort=-v:refname").splitlines()
-    return tags[0] if tags else None
+def last_release_tag(root: Path) -> str | None:
+    """The newest `v*` tag that HEAD contains, other than a tag on HEAD itself."""
+    on_head = set(git(root, "tag", "--points-at", "HEAD", "--list", "v*").split())
+    merged = git(root, "tag", "--merged", "HEAD", "--list", "v*", "--sort=-v:refname").split()
+    return next((tag for tag in merged if tag not in on_head), None)
 
 
-def parse_version(text: str) -> tuple[int, int, int]:
-    parts = text.split(".")
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
-        raise ValueError(f"info.version {text!r} is not MAJOR.MINOR.PATCH")
-    return int(parts[0]), int(parts[1]), int(parts[2])
-
-
-def bump_level(old: str, new: str) -> str:
-    """The level by which `new` moved past `old` ("none" when it did not)."""
-    a, b = parse_version(old), parse_version(new)
-    if b <= a:
-        return "none"
-    if b[0] > a[0]:
-        return "major"
-    return "minor" if b[1] > a[1] else "patch"
-
-
-def spec_diff(base_spec: Path) -> tuple[str, list[str]]:
-    """Redocly's rating of the spec changes, and one line per change."""
+def spec_diff(layout: Layout, base_spec: Path) -> list[tuple[str, str]]:
+    """Redocly's rating of each change of the spec since the base: (level, description)."""
     env = {**os.environ, "REDOCLY_TELEMETRY": "off", "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true"}
     result = subprocess.run(
-        [str(REDOCLY), "diff", str(base_spec), str(SPEC), "--format=json", "--fail-on=none"],
-        cwd=ROOT, capture_output=True, text=True, env=env, check=False,
+        [str(layout.node_bin / "redocly"), "diff", str(base_spec), str(layout.spec), "--format=json", "--fail-on=none"],
+        cwd=layout.root, capture_output=True, text=True, env=env, check=False,
     )  # fmt: skip
     if result.returncode != 0:
         raise SystemExit(f"release-check: redocly diff failed:\n{result.stderr}")
     report = json.loads(result.stdout)
-    lines = [
-        describe(change)
+    return [
+        (change["impact"] if change["impact"] in LEVELS else "patch", "HTTP: " + describe(change))
         for change in report.get("changes", [])
         if not (change["path"] == "#/info" and change.get("property") == "version")
     ]
-    bump = report.get("bump", "none")
-    return (bump if bump in LEVELS else "none"), lines
 
 
 def describe(change: dict[str, Any]) -> str:
-    """One changelog line: `minor: added GET /workspaces/{workspace_id}/clients parameters/1 (per_page)`."""
+    """A change of the spec in words: `added GET /workspaces/{workspace_id}/clients parameters/1 (per_page)`."""
     parts = [
         p.replace("~1", "/").replace("~0", "~")
         for p in change["path"].removeprefix("#/").split("/")
@@ -107,63 +117,112 @@ def describe(change: dict[str, Any]) -> str:
             detail.append(str(value["name"]))
             break
     suffix = f" ({', '.join(detail)})" if detail else ""
-    return f"{change['impact']}: {change['kind']} {where}{suffix}"
+    return f"{change['kind']} {where}{suffix}"
 
 
-def check() -> Verdict:
-    version = str(yaml.safe_load(SPEC.read_text())["info"]["version"])
-    tag = last_release_tag()
-    if tag is None:
-        return Verdict(None, None, version, "none", ["First release."], None)
-    base_text = git("show", f"{tag}:openapi.yaml")
-    base_version = str(yaml.safe_load(base_text)["info"]["version"])
-    with tempfile.TemporaryDirectory() as scratch:
-        base_spec = Path(scratch) / "openapi.yaml"
-        base_spec.write_text(base_text)
-        required, changes = spec_diff(base_spec)
-    excluded = [f":(exclude){path}" for path in VERSION_ONLY]
-    generated_changed = git("diff", "--name-only", tag, "--", "generated", *excluded)
-    if generated_changed and LEVELS.index(required) < LEVELS.index("patch"):
-        required = "patch"
-    if generated_changed:
-        changes.append("patch: the generated package changed (generator, templates or spec)")
-    problem = None
-    if required != "none" and LEVELS.index(bump_level(base_version, version)) < LEVELS.index(
-        required
-    ):
-        problem = (
-            f"info.version is {version} (last release {tag}: {base_version}), "
-            f"but the changes need a {required} bump"
-        )
-    return Verdict(tag, base_version, version, required, changes, problem)
+def _base_version(layout: Layout, dist: Distribution, tag: str) -> str | None:
+    relative = dist.version_file.relative_to(layout.root).as_posix()
+    try:
+        text = git(layout.root, "show", f"{tag}:{relative}")
+    except subprocess.CalledProcessError:
+        return None  # the distribution did not exist at that release
+    return versions.read_from(text, dist.version_file)
 
 
-def changelog_entry(verdict: Verdict) -> str:
+def check_distribution(layout: Layout, dist: Distribution, tag: str | None) -> Verdict:
+    version = versions.read(dist)
+    base = _base_version(layout, dist, tag) if tag else None
+    verdict = Verdict(dist, tag, base, version)
+    if tag is None or base is None:
+        verdict.changes.append("First release.")
+        return verdict
+    if dist.version_file == layout.spec:
+        with tempfile.TemporaryDirectory() as scratch:
+            base_spec = Path(scratch) / "openapi.yaml"
+            base_spec.write_text(git(layout.root, "show", f"{tag}:openapi.yaml"))
+            for level, change in spec_diff(layout, base_spec):
+                verdict.need(level, change)
+    old = api_diff.load_at(dist.package, dist.search_path, tag, layout.root)
+    new = api_diff.load_now(dist.package, dist.search_path)
+    for api_change in api_diff.changes(old, new) if old is not None else []:
+        verdict.need(api_change.level, "Python: " + api_change.text)
+    if _shipped_files_changed(layout, dist, tag, base):
+        verdict.need("patch", f"what {dist.name} ships changed (code, templates or generator)")
+    return verdict
+
+
+def _shipped_files_changed(layout: Layout, dist: Distribution, tag: str, base: str) -> bool:
+    """Whether a watched file changed since the tag, beyond the version itself."""
+    changed = git(layout.root, "diff", "--name-only", tag, "--", *dist.watched).split()
+    for name in changed:
+        if name in ("generated/generation-stamp.json", "generated/pyproject.toml"):
+            # They carry the version: compare them with it put back.
+            old = git(layout.root, "show", f"{tag}:{name}")
+            now = (layout.root / name).read_text().replace(versions.read(dist), base)
+            if old.strip() != now.strip():
+                return True
+            continue
+        if (layout.root / name).resolve() == dist.version_file.resolve():
+            old = git(layout.root, "show", f"{tag}:{name}")
+            now = dist.version_file.read_text().replace(f'"{versions.read(dist)}"', f'"{base}"')
+            if old.strip() != now.strip():
+                return True
+            continue
+        return True
+    return False
+
+
+def check(layout: Layout) -> list[Verdict]:
+    tag = last_release_tag(layout.root)
+    return [check_distribution(layout, dist, tag) for dist in layout.distributions]
+
+
+def changelog_entry(verdict: Verdict, version: str | None = None) -> str:
     today = datetime.date.today().isoformat()
-    since = f" (since {verdict.base_tag}, a {verdict.required} release)" if verdict.base_tag else ""
-    body = "\n".join(f"- {line}" for line in verdict.changes) or "- No changes to the spec."
-    return f"## {verdict.version} - {today}{since}\n\n{body}\n"
+    since = (
+        f" (since {verdict.base_tag}, a {verdict.required} release)"
+        if verdict.base_version and verdict.required != "none"
+        else ""
+    )
+    body = "\n".join(f"- {line}" for line in verdict.changes) or "- No changes."
+    return f"## {version or verdict.version} - {today}{since}\n\n{body}\n"
 
 
-def write_changelog(entry: str, version: str) -> None:
-    text = CHANGELOG.read_text() if CHANGELOG.exists() else "# Changelog\n\n"
+def write_changelog(path: Path, entry: str, version: str) -> None:
+    text = path.read_text() if path.exists() else "# Changelog\n\n"
     head, _, rest = text.partition("\n## ")
     sections = [f"## {s}" for s in rest.split("\n## ")] if rest else []
     sections = [s for s in sections if not s.startswith(f"## {version} ")]
-    CHANGELOG.write_text(head.rstrip() + "\n\n" + "\n".join([entry, *sections]).rstrip() + "\n")
+    path.write_text(head.rstrip() + "\n\n" + "\n".join([entry, *sections]).rstrip() + "\n")
 
 
-def main() -> int:
-    verdict = check()
-    print(changelog_entry(verdict))
-    if "--write-changelog" in sys.argv[1:]:
-        write_changelog(changelog_entry(verdict), verdict.version)
-        print(f"release-check: {CHANGELOG.name} updated")
-    if verdict.problem:
-        print(f"release-check: {verdict.problem}", file=sys.stderr)
-        return 1
-    print(f"release-check: {verdict.version} is a valid next version")
-    return 0
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="release-check", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bump", action="store_true", help="set the smallest accepted versions")
+    parser.add_argument(
+        "--write-changelog", action="store_true", help="write the entries (make changelog)"
+    )
+    args = parser.parse_args(argv)
+    layout = Layout.here()
+    failed = False
+    for verdict in check(layout):
+        dist = verdict.dist
+        if args.bump and not verdict.accepted:
+            new = verdict.smallest_accepted
+            versions.write(dist, new)
+            print(f"bump: {dist.name} {verdict.version} -> {new}")
+            verdict.version = new
+        entry = changelog_entry(verdict)
+        print(f"{dist.name}:\n{entry}")
+        if (args.bump or args.write_changelog) and verdict.required != "none":
+            write_changelog(dist.changelog, entry, verdict.version)
+            print(f"release-check: {dist.changelog.relative_to(layout.root)} updated")
+        if verdict.problem:
+            print(f"release-check: {verdict.problem}", file=sys.stderr)
+            failed = True
+        else:
+            print(f"release-check: {dist.name} {verdict.version} is a valid next version")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
