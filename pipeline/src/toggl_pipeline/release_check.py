@@ -1,7 +1,7 @@
 """`make release-check` and `make bump`: does each distribution's version follow what its users see?
 
-The base is the last release: the newest `v*` tag behind HEAD (a tag on HEAD itself is the release
-being checked, not its base). For each distribution we publish, the required bump is the
+The base is the last release: the newest `v*` tag behind HEAD (a tag on a clean HEAD is the
+release being checked, not its base). For each distribution we publish, the required bump is the
 strongest of:
 
 - the HTTP contract (the SDK only): `redocly diff` of `openapi.yaml` rates each change;
@@ -77,8 +77,12 @@ def git(root: Path, *args: str) -> str:
 
 
 def last_release_tag(root: Path) -> str | None:
-    """The newest `v*` tag that HEAD contains, other than a tag on HEAD itself."""
-    on_head = set(git(root, "tag", "--points-at", "HEAD", "--list", "v*").split())
+    """The newest `v*` tag that HEAD contains. A tag on HEAD is the base while the tree has changes
+    (`make bump` after a release); on a clean tree it is the release being checked, not its base."""
+    clean = not git(root, "status", "--porcelain")
+    on_head = (
+        set(git(root, "tag", "--points-at", "HEAD", "--list", "v*").split()) if clean else set()
+    )
     merged = git(root, "tag", "--merged", "HEAD", "--list", "v*", "--sort=-v:refname").split()
     return next((tag for tag in merged if tag not in on_head), None)
 
