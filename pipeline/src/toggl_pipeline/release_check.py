@@ -79,7 +79,7 @@ def git(root: Path, *args: str) -> str:
 def last_release_tag(root: Path) -> str | None:
     """The newest `v*` tag that HEAD contains. A tag on HEAD is the base while the tree has changes
     (`make bump` after a release); on a clean tree it is the release being checked, not its base."""
-    clean = not git(root, "status", "--porcelain")
+    clean = not git(root, "status", "--porcelain", "--untracked-files=no")
     on_head = (
         set(git(root, "tag", "--points-at", "HEAD", "--list", "v*").split()) if clean else set()
     )

@@ -63,8 +63,10 @@ def read(dist: Distribution) -> str:
 def write(dist: Distribution, version: str) -> None:
     parse(version)
     text = dist.version_file.read_text(encoding="utf-8")
-    pattern = _PYPROJECT_VERSION if dist.version_file.suffix == ".toml" else _SPEC_VERSION
-    new, count = pattern.subn(lambda m: f"{m.group(1)}{version}", text, count=1)
+    if dist.version_file.suffix == ".toml":
+        new, count = _PYPROJECT_VERSION.subn(lambda m: f'{m.group(1)}"{version}"', text, count=1)
+    else:
+        new, count = _SPEC_VERSION.subn(lambda m: f"{m.group(1)}{version}", text, count=1)
     if count != 1 or read_from(new, dist.version_file) != version:
         raise SystemExit(f"could not set the version in {dist.version_file}")
     dist.version_file.write_text(new, encoding="utf-8")
