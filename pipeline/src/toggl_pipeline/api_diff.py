@@ -216,7 +216,8 @@ def _breakage(breakage: Any) -> ApiChange:
 
 
 def _new_optional_parameters(before: dict[str, Any], after: dict[str, Any]) -> list[ApiChange]:
-    out = []
+    """One line per new optional parameter, naming every function that takes it."""
+    takers: dict[str, list[str]] = {}
     for path in before.keys() & after.keys():
         old, new = before[path], after[path]
         if old.is_alias or new.is_alias or not (old.is_function and new.is_function):
@@ -224,7 +225,11 @@ def _new_optional_parameters(before: dict[str, Any], after: dict[str, Any]) -> l
         names = {p.name for p in old.parameters}
         for parameter in new.parameters:
             if parameter.name not in names and parameter.default is not None:
-                out.append(
-                    ApiChange(MINOR, f"`{path}` takes a new optional parameter `{parameter.name}`")
-                )
-    return out
+                takers.setdefault(parameter.name, []).append(path)
+    return [
+        ApiChange(
+            MINOR,
+            f"a new optional parameter `{name}` of " + ", ".join(f"`{p}`" for p in sorted(paths)),
+        )
+        for name, paths in sorted(takers.items())
+    ]
