@@ -56,7 +56,7 @@ CLIENT_NOTES = "        notes:\n          type: string\n        external_referen
         (
             lambda r: edit(r, "openapi.yaml", LIST_PARAMS, SORT_PARAM + LIST_PARAMS),
             "minor",
-            "Python: a new optional parameter `sort` of `toggl_track_client.api.clients.ClientsResource.list`",
+            "`toggl_track_client.api.clients.ClientsResource.list`, `toggl_track_client.api.clients.ClientsResource.list_all`",
         ),
         (
             lambda r: edit(r, "openapi.yaml", CLIENT_NOTES, "        currency:\n          type: string\n" + CLIENT_NOTES),
