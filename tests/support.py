@@ -40,6 +40,16 @@ def api_client(auth: tuple[str, str] | None = ADMIN, **options: Any) -> httpx.Cl
     return httpx.Client(base_url=BASE_URL, auth=auth, transport=EmulatorTransport(emulator))
 
 
+CLIENT: dict[str, Any] = {
+    "id": 5,
+    "wid": 1001,
+    "archived": False,
+    "name": "Acme",
+    "at": "2024-03-17T10:55:38+00:00",
+}
+"""A client as a scripted server answers it (the required fields only)."""
+
+
 class Script:
     """A scripted server: answers requests from a list, in order, and records them.
 

@@ -15,15 +15,7 @@ from toggl_track_client import (
     Toggl,
 )
 
-from tests.support import Script, answer
-
-CLIENT = {
-    "id": 5,
-    "wid": 1001,
-    "archived": False,
-    "name": "Acme",
-    "at": "2024-03-17T10:55:38+00:00",
-}
+from tests.support import CLIENT, Script, answer
 
 
 def basic(user: str, password: str) -> str:

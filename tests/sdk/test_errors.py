@@ -25,15 +25,8 @@ from toggl_track_client import (
 )
 from toggl_track_client.api.clients import delete_client, get_client
 
-from tests.support import Script, answer
+from tests.support import CLIENT, Script, answer
 
-CLIENT = {
-    "id": 5,
-    "wid": 1001,
-    "archived": False,
-    "name": "Acme",
-    "at": "2024-03-17T10:55:38+00:00",
-}
 NGINX_429 = (
     b"<html>\r\n<head><title>429 Too Many Requests</title></head>\r\n<body>\r\n"
     b"<center><h1>429 Too Many Requests</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"

@@ -9,15 +9,7 @@ from toggl_track_client import Toggl
 from toggl_track_client.models import ClientCreate, ClientModel, ClientUpdate
 from toggl_track_client.types import UNSET, Unset
 
-from tests.support import Script, answer
-
-CLIENT = {
-    "id": 5,
-    "wid": 1001,
-    "archived": False,
-    "name": "Acme",
-    "at": "2024-03-17T10:55:38+00:00",
-}
+from tests.support import CLIENT, Script, answer
 
 
 def test_an_absent_optional_field_reads_as_none_and_prints_cleanly() -> None:

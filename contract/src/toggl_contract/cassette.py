@@ -49,6 +49,17 @@ _PERSONAL = (
 )
 
 
+def _rewrite_json(raw: bytes, rewrite: Callable[[Any], Any]) -> bytes:
+    """A JSON body with its value rewritten; anything else (empty, not JSON) as it was."""
+    try:
+        value = json.loads(raw) if raw.strip() else NO_JSON
+    except ValueError:
+        return raw
+    if value is NO_JSON:
+        return raw
+    return json.dumps(rewrite(value)).encode("utf-8")
+
+
 @dataclass
 class Redactor:
     """Turns exchanges as sent into exchanges fit to keep."""
@@ -72,13 +83,7 @@ class Redactor:
         )
 
     def _body(self, raw: bytes) -> bytes:
-        try:
-            value = json.loads(raw) if raw.strip() else NO_JSON
-        except ValueError:
-            return raw
-        if value is NO_JSON:
-            return raw
-        return json.dumps(self._value(value)).encode("utf-8")
+        return _rewrite_json(raw, self._value)
 
     def _value(self, value: Any) -> Any:
         if isinstance(value, list):
@@ -181,13 +186,7 @@ class Replay:
         )
 
     def _map_body(self, raw: bytes) -> bytes:
-        try:
-            value = json.loads(raw) if raw.strip() else NO_JSON
-        except ValueError:
-            return raw
-        if value is NO_JSON:
-            return raw
-        return json.dumps(self._map_value(value)).encode("utf-8")
+        return _rewrite_json(raw, self._map_value)
 
     def _map_value(self, value: Any) -> Any:
         if isinstance(value, list):

@@ -19,7 +19,6 @@ import shlex
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 import httpx
@@ -33,9 +32,6 @@ from .gateway import Budget, Gateway
 from .guard import Guard
 from .ledger import Ledger
 
-if TYPE_CHECKING:
-    from .session import Settings
-
 # The command as installed next to this interpreter: a pasted line works from any directory.
 COMMAND = shlex.quote(str(Path(sys.executable).parent / "toggl-contract"))
 READS = ("GET",)
@@ -44,25 +40,25 @@ READS = ("GET",)
 class Reproductions:
     """The reproduction command of a failure at a cassette position."""
 
-    def __init__(self, settings: Settings, cassette: Path, ledger: Ledger) -> None:
-        self.settings = settings
+    def __init__(self, base_url: str | None, cassette: Path, ledger: Ledger) -> None:
+        self.base_url = base_url  # None: the run's own emulator
         self.cassette = cassette
         self.ledger = ledger
 
     def command(self, position: int, exchange: Exchange | None = None) -> str:
         where = shlex.quote(str(self.cassette.resolve()))
-        if not self.settings.external:
+        if self.base_url is None:
             return f"{COMMAND} reproduce {where} {position} --port {free_port()}"
         if exchange is not None and exchange.method in READS and not self._touches_ours(exchange):
             return self._curl(exchange)
-        return f"{COMMAND} reproduce {where} {position} --url {shlex.quote(self.settings.base_url)}"
+        return f"{COMMAND} reproduce {where} {position} --url {shlex.quote(self.base_url)}"
 
     def _touches_ours(self, exchange: Exchange) -> bool:
         text = exchange.path + exchange.request_body.decode(errors="replace")
         return any(str(client_id) in text for client_id in self.ledger.created)
 
     def _curl(self, exchange: Exchange) -> str:
-        url = self.settings.base_url.rstrip("/") + exchange.path
+        url = (self.base_url or "").rstrip("/") + exchange.path
         if exchange.query:
             url += "?" + urlencode(exchange.query)
         parts = ["curl", "-sS", "-i"]

@@ -151,7 +151,9 @@ def run(settings: Settings) -> ExitCode:
     ledger.start(run_id=run_id, workspace_id=settings.workspace_id, base_url=settings.base_url,
                  started=started, deadline=started + MAX_RUN_SECONDS)  # fmt: skip
     cassette = settings.reports / "cassette.jsonl"
-    reproductions = Reproductions(settings, cassette, ledger)
+    reproductions = Reproductions(
+        settings.base_url if settings.external else None, cassette, ledger
+    )
     print(f"contract: {title}, workspace {settings.workspace_id}, run {run_id}, seed {settings.generation.seed}"
           + (f", budget {settings.budget} requests" if settings.budget else ""), flush=True)  # fmt: skip
     with server_for(settings) as upstream, signals_interrupt():
