@@ -37,7 +37,7 @@ MAX_AUTHORIZATION_BYTES = 4096  # longer headers are wrong credentials, whatever
 _encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-@dataclass
+@dataclass(slots=True)
 class Reply:
     status: int
     body: bytes = b""
@@ -47,7 +47,7 @@ class Reply:
     def json(
         cls, status: int, value: Any, headers: list[tuple[bytes, bytes]] | None = None
     ) -> Reply:
-        body = value if isinstance(value, RawJson) else _encode_json(value).encode("utf-8")
+        body = value.data if isinstance(value, RawJson) else _encode_json(value).encode("utf-8")
         return cls(status, body, [(b"content-type", JSON_TYPE), *(headers or ())])
 
     @classmethod
@@ -58,7 +58,7 @@ class Reply:
         return cls.json(error.status, error.message, merged)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Request:
     """What the pipeline needs of a request; `body` is None when it was over the size limit."""
 
@@ -105,6 +105,43 @@ class Route:
 
 
 ROUTING = [Route(_split(path), _parameters(path), operations) for path, operations in ROUTES]
+_LITERALS = frozenset(segment for route in ROUTING for segment in route.segments if segment)
+# The route of each path shape (literal segments kept, the others None): one dict lookup for a
+# request. A shape it does not know (an id that spells a literal) goes through the routes in order.
+_BY_SHAPE = {route.segments: route for route in reversed(ROUTING)}
+
+
+Resolved = tuple[Route, dict[str, str], dict[str, int] | None]
+_NO_ROUTE: Any = object()
+# What each path resolves to (its route, raw ids and parsed ids, or None where an id is invalid):
+# requests repeat their paths, so most of them skip routing and id parsing. Bounded.
+_PATHS: dict[str, Resolved] = {}
+_PATHS_KEPT = 4096
+
+
+def _resolve(path: str) -> Resolved:
+    found = _route(path.split("/"))
+    if found is None:
+        return _NO_ROUTE  # type: ignore[no-any-return]
+    route, raw_ids = found
+    try:
+        parsed = {name: _parse_id(raw, name) for name, raw in raw_ids.items()}
+    except TogglError:
+        parsed = None  # raised again in order, after authentication and the limits
+    return route, raw_ids, parsed
+
+
+def _route(parts: list[str]) -> tuple[Route, dict[str, str]] | None:
+    route = _BY_SHAPE.get(tuple(part if part in _LITERALS else None for part in parts))
+    if route is not None:
+        raw_ids = route.match(parts)
+        if raw_ids is not None:
+            return route, raw_ids
+    for route in ROUTING:
+        raw_ids = route.match(parts)
+        if raw_ids is not None:
+            return route, raw_ids
+    return None
 
 
 class Emulator:
@@ -160,7 +197,7 @@ class Emulator:
     def handle(self, request: Request) -> Reply:
         path = request.path
         if path.startswith(API_PREFIX + "/"):
-            return self._api(request, path[len(API_PREFIX) + 1 :].split("/"))
+            return self._api(request, path[len(API_PREFIX) + 1 :])
         if path.startswith(CONTROL_PREFIX + "/"):
             return self._control(request.method, path[len(CONTROL_PREFIX) + 1 :], request.body)
         return Reply.json(404, errors.NOT_FOUND_ROUTE)
@@ -181,13 +218,16 @@ class Emulator:
             return Reply.json(200, self.state())
         return Reply.json(200, {"status": "ok"})
 
-    def _api(self, request: Request, parts: list[str]) -> Reply:
-        for route in ROUTING:
-            raw_ids = route.match(parts)
-            if raw_ids is not None:
-                break
-        else:
+    def _api(self, request: Request, path: str) -> Reply:
+        found = _PATHS.get(path)
+        if found is None:
+            found = _resolve(path)
+            if len(_PATHS) >= _PATHS_KEPT:
+                _PATHS.clear()
+            _PATHS[path] = found
+        if found is _NO_ROUTE:
             return Reply.json(404, errors.NOT_FOUND_ROUTE)
+        route, raw_ids, parsed_ids = found
         operation = route.operations.get(request.method)
         if operation is None:
             return Reply(405)  # as recorded live: no body, no `Allow`
@@ -199,7 +239,7 @@ class Emulator:
             if self.quota:
                 quota_headers = self.quota.consume(_quota_key(user, raw_ids))
             self.faults.maybe_fail()
-            ids = {name: _parse_id(raw, name) for name, raw in raw_ids.items()}
+            ids = parsed_ids or {name: _parse_id(raw, name) for name, raw in raw_ids.items()}
             query = _parse_query(request.query_string)
             body = self._body(request.body, operation)
             result = operation.handler(Call(self.store, user, ids, query, body))
@@ -272,6 +312,8 @@ def _quota_key(user: User, raw_ids: dict[str, str]) -> tuple[int, int | str]:
 
 
 def _parse_query(query_string: bytes) -> dict[str, str]:
+    if not query_string:
+        return {}
     if len(query_string) > MAX_QUERY_BYTES:
         raise TogglError(400, errors.QUERY_TOO_LONG)
     pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)

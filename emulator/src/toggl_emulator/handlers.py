@@ -25,11 +25,16 @@ MAX_PER_PAGE = 200  # [infer]
 MAX_PAGE = 2**31 - 1  # [infer]
 
 
-class RawJson(bytes):
-    """A 200 body that is JSON already."""
+class RawJson:
+    """A 200 body that is JSON already (a wrapper, so that a large list is never copied again)."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Call:
     store: Store
     user: User
@@ -58,11 +63,29 @@ class Call:
         )
         if not clients:
             return RawJson(b"[]")
-        # One join: each fragment gets the same suffix, the separator carries it.
-        return RawJson(b"[" + (suffix + b",").join(c.fragment() for c in clients) + suffix + b"]")
+        # One join, one copy: each fragment is followed by the same suffix and a comma.
+        parts = [b"["]
+        separator = suffix + b","
+        for client in clients:
+            parts += (client.fragment(), separator)
+        parts[-1] = suffix + b"]"
+        return RawJson(b"".join(parts))
 
 
 def _suffix(permissions: list[str] | None, total_count: int | None = None) -> bytes:
+    if total_count is None:
+        key = tuple(permissions) if permissions else ()
+        cached = _SUFFIXES.get(key)
+        if cached is None:
+            cached = _SUFFIXES[key] = _build_suffix(permissions, None)
+        return cached
+    return _build_suffix(permissions, total_count)
+
+
+_SUFFIXES: dict[tuple[str, ...], bytes] = {}  # the closing of a single client, per permission set
+
+
+def _build_suffix(permissions: list[str] | None, total_count: int | None) -> bytes:
     parts = b""
     if permissions:
         parts += b',"permissions":[' + b",".join(b'"%s"' % p.encode() for p in permissions) + b"]"

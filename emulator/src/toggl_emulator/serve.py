@@ -102,4 +102,5 @@ def serve(app: Any, host: str, port: int, limits: ServeLimits, log_level: str = 
     uvicorn.run(
         app, host=host, port=port, loop="uvloop", http=guarded_protocol(limits),
         timeout_keep_alive=limits.keep_alive_timeout, log_level=log_level, access_log=False,
+        proxy_headers=False, server_header=False,
     )  # fmt: skip
