@@ -48,7 +48,9 @@ def fixed_app(body: bytes) -> Callable[..., Awaitable[None]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="toggl-bench-ceiling", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="toggl-bench-ceiling", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--body-bytes", type=int, required=True)

@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import hypothesis
 import hypothesis.stateful
+import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase
 from schemathesis.core.failures import FailureGroup
@@ -156,8 +157,18 @@ class PropertyRun:
         self._seen: set[tuple[str, str]] = set()
         self._allowance: int | None = None  # what the current phase may still spend
         self._spending_from: int | None = None
+        # One keep-alive session to the gateway (without one, every case opens a new connection);
+        # the gateway is on loopback, so nothing from the environment (proxies) applies.
+        self.session = requests.Session()
+        self.session.trust_env = False
 
     def run(self) -> None:
+        try:
+            self._run()
+        finally:
+            self.session.close()
+
+    def _run(self) -> None:
         operations = [result.ok() for result in self.schema.get_all_operations()]
         # The spec's own examples of every operation first, then coverage and fuzzing: on a small
         # budget the positive examples are worth the most.
@@ -207,7 +218,7 @@ class PropertyRun:
 
     def _call(self, case: schemathesis.Case[Any]) -> schemathesis.Response:
         self._spend()
-        response = case.call()
+        response = case.call(session=self.session)
         refused = _header(response, GUARD_HEADER)
         if refused in ("not-ours", "unsendable"):
             tally = self.report.operations[case.operation.label]

@@ -48,6 +48,7 @@ class ServerProcess:
         command: Callable[[int], Sequence[str]],
         *,
         health_path: str,
+        health_headers: Mapping[str, str] | None = None,
         port: int | None = None,
         env: Mapping[str, str] | None = None,
         startup_timeout: float = 20.0,
@@ -57,7 +58,7 @@ class ServerProcess:
         self.origin = f"http://{LOOPBACK}:{self.port}"
         self.name = name
         self._command = list(command(self.port))
-        self._health_url = self.origin + health_path
+        self._health = urllib.request.Request(self.origin + health_path, headers=dict(health_headers or {}))
         self._env = {**os.environ, **(env or {})}
         self._startup_timeout = startup_timeout
         # Kept open for the child's whole life, so that its output is there to show on failure.
@@ -79,7 +80,7 @@ class ServerProcess:
                     f"{self.name} exited with {self.process.returncode} before it was healthy:\n{log}"
                 )
             try:
-                with urllib.request.urlopen(self._health_url, timeout=1) as reply:
+                with urllib.request.urlopen(self._health, timeout=1) as reply:
                     if 200 <= reply.status < 300:
                         return self
             except OSError:
@@ -87,7 +88,7 @@ class ServerProcess:
         log = self.log()
         self.stop()
         raise ServerDidNotStart(
-            f"{self.name} did not answer {self._health_url} within {self._startup_timeout} s:\n{log}"
+            f"{self.name} did not answer {self._health.full_url} within {self._startup_timeout} s:\n{log}"
         )
 
     def log(self) -> str:

@@ -4,12 +4,17 @@
 The generated models' `from_dict` trusts what it reads (`"id": "x"` would become a string in an
 `int` field); `check` walks the parsed value against the type the operation declares and raises
 `Mismatch` naming the first place that differs.
+
+Each declared type is compiled once into a fast test (no exceptions, no type-hint evaluation on
+the way); the words of a mismatch are worked out only when there is one.
 """
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
+from collections.abc import Callable
 from typing import Any, Literal, Union
 
 import attrs
@@ -20,69 +25,115 @@ class Mismatch(Exception):
 
 
 def check(value: Any, expected: Any, path: str = "body") -> None:
+    compiled = _compile(expected)
+    if not compiled.ok(value):
+        raise Mismatch(compiled.why(value, path))
+
+
+class _Compiled:
+    """A declared type as a test (`ok`) and, for a value that fails it, the reason (`why`)."""
+
+    def __init__(self, ok: Callable[[Any], bool], why: Callable[[Any, str], str]) -> None:
+        self.ok = ok
+        self.why = why
+
+
+def _simple(test: Callable[[Any], bool], expected_words: str) -> _Compiled:
+    return _Compiled(
+        test, lambda value, path: f"{path}: expected {expected_words}, got {_name(value)}"
+    )
+
+
+_ACCEPT = _Compiled(lambda value: True, lambda value, path: "")
+_SIMPLE = {
+    type(None): _simple(lambda v: v is None, "nothing"),
+    bool: _simple(lambda v: isinstance(v, bool), "a boolean"),
+    int: _simple(lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
+    float: _simple(lambda v: isinstance(v, int | float) and not isinstance(v, bool), "a number"),
+    str: _simple(lambda v: isinstance(v, str), "a string"),
+}
+
+
+@functools.cache
+def _compile(expected: Any) -> _Compiled:
     if expected is Any or expected is object:
-        return
+        return _ACCEPT
     if expected is None:
         expected = type(None)
+    if expected in _SIMPLE:
+        return _SIMPLE[expected]
     origin = typing.get_origin(expected)
     if origin in (Union, types.UnionType):
-        errors = []
-        for option in typing.get_args(expected):
-            try:
-                check(value, option, path)
-                return
-            except Mismatch as error:
-                errors.append(str(error))
-        raise Mismatch(
-            errors[0]
-            if len(errors) == 1
-            else f"{path}: {_name(value)} fits none of {_type_name(expected)}"
-        )
+        return _union(expected)
     if origin is Literal:
-        if value not in typing.get_args(expected):
-            raise Mismatch(f"{path}: {value!r} is not one of {list(typing.get_args(expected))}")
-        return
+        allowed = typing.get_args(expected)
+        return _Compiled(
+            lambda v: v in allowed, lambda v, path: f"{path}: {v!r} is not one of {list(allowed)}"
+        )
     if origin is list:
-        if not isinstance(value, list):
-            raise Mismatch(f"{path}: expected a list, got {_name(value)}")
-        (item_type,) = typing.get_args(expected) or (Any,)
-        for index, item in enumerate(value):
-            check(item, item_type, f"{path}[{index}]")
-        return
+        return _list((typing.get_args(expected) or (Any,))[0])
     if origin is dict:
-        if not isinstance(value, dict):
-            raise Mismatch(f"{path}: expected an object, got {_name(value)}")
-        return
-    if expected is type(None):
-        if value is not None:
-            raise Mismatch(f"{path}: expected nothing, got {_name(value)}")
-        return
-    if expected is bool:
-        if not isinstance(value, bool):
-            raise Mismatch(f"{path}: expected a boolean, got {_name(value)}")
-        return
-    if expected is int:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise Mismatch(f"{path}: expected an integer, got {_name(value)}")
-        return
-    if expected is float:
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            raise Mismatch(f"{path}: expected a number, got {_name(value)}")
-        return
-    if expected is str:
-        if not isinstance(value, str):
-            raise Mismatch(f"{path}: expected a string, got {_name(value)}")
-        return
+        return _simple(lambda v: isinstance(v, dict), "an object")
     if isinstance(expected, type) and attrs.has(expected):
-        if not isinstance(value, expected):
-            raise Mismatch(f"{path}: expected {expected.__name__}, got {_name(value)}")
-        hints = typing.get_type_hints(expected)
-        for field in attrs.fields(expected):
-            if field.name != "additional_properties":
-                check(getattr(value, field.name), hints[field.name], f"{path}.{field.name}")
-        return
-    if isinstance(expected, type) and not isinstance(value, expected):
-        raise Mismatch(f"{path}: expected {expected.__name__}, got {_name(value)}")
+        return _model(expected)
+    if isinstance(expected, type):
+        return _simple(lambda v: isinstance(v, expected), expected.__name__)
+    return _ACCEPT
+
+
+def _union(expected: Any) -> _Compiled:
+    options = [_compile(option) for option in typing.get_args(expected)]
+
+    def why(value: Any, path: str) -> str:
+        reasons = [option.why(value, path) for option in options]
+        if len(reasons) == 1:
+            return reasons[0]
+        return f"{path}: {_name(value)} fits none of {_type_name(expected)}"
+
+    return _Compiled(lambda v: any(option.ok(v) for option in options), why)
+
+
+def _list(item_type: Any) -> _Compiled:
+    item = _compile(item_type)
+
+    def why(value: Any, path: str) -> str:
+        if not isinstance(value, list):
+            return f"{path}: expected a list, got {_name(value)}"
+        index = next(i for i, element in enumerate(value) if not item.ok(element))
+        return item.why(value[index], f"{path}[{index}]")
+
+    return _Compiled(lambda v: isinstance(v, list) and all(item.ok(e) for e in v), why)
+
+
+def _model(model: type) -> _Compiled:
+    fields: list[
+        tuple[str, _Compiled]
+    ] = []  # compiled on first use: models may refer to themselves
+
+    def compiled_fields() -> list[tuple[str, _Compiled]]:
+        if not fields:
+            hints = typing.get_type_hints(model)
+            fields.extend(
+                (field.name, _compile(hints[field.name]))
+                for field in attrs.fields(model)
+                if field.name != "additional_properties"
+            )
+        return fields
+
+    def ok(value: Any) -> bool:
+        return isinstance(value, model) and all(
+            compiled.ok(getattr(value, name)) for name, compiled in compiled_fields()
+        )
+
+    def why(value: Any, path: str) -> str:
+        if not isinstance(value, model):
+            return f"{path}: expected {model.__name__}, got {_name(value)}"
+        name, compiled = next(
+            (name, c) for name, c in compiled_fields() if not c.ok(getattr(value, name))
+        )
+        return compiled.why(getattr(value, name), f"{path}.{name}")
+
+    return _Compiled(ok, why)
 
 
 def _name(value: Any) -> str:
