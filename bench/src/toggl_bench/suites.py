@@ -128,6 +128,10 @@ def write_cost() -> list[dict[str, Any]]:
         count = 5000
         creates = [Request("POST", f"{API}/workspaces/{WORKSPACE}/clients", b"", header, b'{"name": "New %06d"}' % n) for n in range(count)]  # fmt: skip
         renames = [Request("PUT", f"{API}/workspaces/{WORKSPACE}/clients/{FIRST + n % size}", b"", header, b'{"name": "Renamed %06d"}' % n) for n in range(count)]  # fmt: skip
+        for _ in range(200):  # the first calls pay for imports and caches: not measured
+            emulator.handle(
+                Request("GET", f"{API}/workspaces/{WORKSPACE}/clients/{FIRST}", b"", header, b"")
+            )
         timings = {}
         for name, requests in (("create_us", creates), ("rename_us", renames)):
             started = time.perf_counter()
