@@ -24,7 +24,14 @@ from .errors import TogglError
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 MAX_DEPTH = 100  # [infer] Go allows 10,000; Python's parser recurses, so the emulator stops here
 MAX_IDS = 1000  # [infer] ids in one bulk or by-ids request
-_DECODER = json.JSONDecoder()
+
+
+def _integer(text: str) -> int:
+    """A JSON integer; one too long for Python's `int()` (4,300 digits) is past int64 anyway."""
+    return int(text) if len(text) <= 40 else 2**64
+
+
+_DECODER = json.JSONDecoder(parse_int=_integer)  # for offsets in error messages
 _WHITESPACE = " \t\n\r"
 # A JSON string (skipped whole) or a bracket: enough to measure nesting without parsing.
 _STRINGS_AND_BRACKETS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
@@ -47,7 +54,9 @@ def _reject_constant(name: str) -> Any:
 
 
 # NaN and Infinity are not JSON; objects keep their repeated members.
-_STRICT_DECODER = json.JSONDecoder(parse_constant=_reject_constant, object_pairs_hook=_object)
+_STRICT_DECODER = json.JSONDecoder(
+    parse_constant=_reject_constant, object_pairs_hook=_object, parse_int=_integer
+)
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _SCAN: Any = _STRICT_DECODER.scan_once  # type: ignore[attr-defined]  # set by __init__, untyped
 

@@ -58,7 +58,9 @@ class ServerProcess:
         self.origin = f"http://{LOOPBACK}:{self.port}"
         self.name = name
         self._command = list(command(self.port))
-        self._health = urllib.request.Request(self.origin + health_path, headers=dict(health_headers or {}))
+        self._health = urllib.request.Request(
+            self.origin + health_path, headers=dict(health_headers or {})
+        )
         self._env = {**os.environ, **(env or {})}
         self._startup_timeout = startup_timeout
         # Kept open for the child's whole life, so that its output is there to show on failure.
