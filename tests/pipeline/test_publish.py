@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
-import urllib.request
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from toggl_emulator.server import free_port
+from toggl_emulator.server import ServerProcess
 
 from tests.pipeline.clones import PYTHON, clone, edit, env, git, run
 
@@ -29,24 +27,12 @@ def index(tmp_path: Path) -> Iterator[str]:
     """A local package index (pypiserver) on 127.0.0.1 that takes uploads without auth."""
     packages = tmp_path / "packages"
     packages.mkdir()
-    port = free_port()
-    server = subprocess.Popen(
-        [str(Path(PYTHON).parent / "pypi-server"), "run", "-i", "127.0.0.1", "-p", str(port),
-         "-a", ".", "-P", ".", "--disable-fallback", str(packages)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(url + "/simple/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    command = [str(Path(PYTHON).parent / "pypi-server"), "run", "-i", "127.0.0.1", "-a", ".", "-P", ".",
+               "--disable-fallback", str(packages), "-p"]  # fmt: skip
+    with ServerProcess(
+        lambda port: [*command, str(port)], health_path="/simple/", name="pypiserver"
+    ) as server:
+        yield server.origin
 
 
 @pytest.fixture(scope="module")
