@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from toggl_contract.cleanup import marker, new_run_id
+from toggl_contract.cleanup import marker, new_run_id, proof
 
 from tests.contract.runs import FOREIGN, base_url, clients, contract, foreign_seed, server
 from tests.support import ADMIN, ADMIN_TOKEN, PREMIUM
@@ -17,14 +17,16 @@ pytestmark = [pytest.mark.contract, pytest.mark.slow]
 
 
 def ledger(
-    folder: Path, run_id: str, created: list[dict[str, object]], *, deadline: float, ended: bool
-) -> None:
+    folder: Path, run_id: str, created: list[dict[str, object]], *, deadline: float, ended: bool,
+    token: str = ADMIN_TOKEN,
+) -> None:  # fmt: skip
     folder.mkdir(parents=True, exist_ok=True)
     lines = [
         {
             "event": "start",
             "run_id": run_id,
             "workspace_id": PREMIUM,
+            "proof": proof(token, run_id),
             "started": deadline - 3600,
             "deadline": deadline,
         }
@@ -65,6 +67,9 @@ def test_only_provably_abandoned_clients_are_deleted(tmp_path: Path) -> None:
                 deadline=time.time() - 60,
                 ended=True,
             )
+            theirs = create("another token's leftover")
+            ledger(ledgers, "20240103000000-dddddd", [theirs], deadline=time.time() - 60, ended=True,
+                   token="someone-elses-token")  # fmt: skip
             running = create("a run still going")
             ledger(ledgers, recent, [running], deadline=time.time() + 3600, ended=False)
             proven = create(f"toggl-contract-{old}-a", marker(ADMIN_TOKEN, old))
@@ -78,13 +83,14 @@ def test_only_provably_abandoned_clients_are_deleted(tmp_path: Path) -> None:
     assert result.returncode == 0, output + result.stderr
     gone = set(before) - set(after)
     assert gone == {fuzzed["id"], proven["id"]}, output
-    for kept in (renamed, running, other_token, too_recent, bad_id, *FOREIGN):
+    for kept in (renamed, theirs, running, other_token, too_recent, bad_id, *FOREIGN):
         assert after[kept["id"]] == before[kept["id"]]
     assert "deleted 2 client(s)" in output
     assert "now named 'someone renamed it'" in output
     assert "no proof in its notes" in output and "may still be going" in output
     assert "no well-formed run id" in output
     assert str(running["id"]) not in output  # a running run's ledger is not even considered
+    assert str(theirs["id"]) not in output  # nor another token's
     # A second cleanup finds nothing more to delete: the ledger says what is gone.
     with server(seed=foreign_seed(tmp_path)) as emulator:
         again = contract("cleanup", base_url(emulator), reports)

@@ -8,8 +8,9 @@ shape is deleted like any other.
 `make contract-cleanup` deletes only clients it can prove an earlier run of this project created
 and abandoned:
 
-- those in the ledger of a run that ended with leftovers or never ended and is past its deadline,
-  when the client still has the name the ledger recorded;
+- those in the ledger of a run with this token (its start carries the run's proof) that ended
+  with leftovers or never ended and is past its deadline, when the client still has the name the
+  ledger recorded;
 - those named `toggl-contract-<run id>-...` whose notes carry that run's proof (an HMAC of the run
   id keyed with this API token, so another user's runs never match) and whose run started longer
   ago than the longest allowed run.
@@ -64,7 +65,8 @@ def run_started(run_id: str) -> float | None:
 @dataclass
 class Outcome:
     deleted: list[str] = field(default_factory=list)
-    left: list[str] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)  # not ours to delete, with the reason
+    failed: list[str] = field(default_factory=list)  # ours, but not deleted: with the reason
 
 
 def delete_owned(
@@ -104,21 +106,24 @@ def delete_owned(
             gateway.send("DELETE", path, headers=headers, cleanup=True)
             confirm = gateway.send("GET", path, headers=headers, cleanup=True)
         except (NotSent, httpx.HTTPError) as error:
-            outcome.left.append(f"{label}: not deleted ({error})")
+            outcome.failed.append(f"{label}: not deleted ({error})")
             continue
         if confirm.status_code == 404:
             ledger.record_deleted(client_id)
             outcome.deleted.append(label)
         else:
-            outcome.left.append(f"{label}: still reads as {confirm.status_code} after its delete")
+            outcome.failed.append(f"{label}: still reads as {confirm.status_code} after its delete")
 
 
-def abandoned_ledgers(folder: Path, workspace_id: int) -> list[LedgerFile]:
+def abandoned_ledgers(folder: Path, workspace_id: int, token: str) -> list[LedgerFile]:
+    """Ledgers of this token's runs in this workspace that ended with leftovers or never ended."""
     found = []
     for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
         ledger = LedgerFile.read(path)
+        mine = hmac.compare_digest(str(ledger.start.get("proof", "")), proof(token, ledger.run_id))
         if (
-            ledger.start.get("workspace_id") == workspace_id
+            mine
+            and ledger.start.get("workspace_id") == workspace_id
             and ledger.leftovers
             and ledger.abandoned()
         ):
@@ -133,11 +138,15 @@ def clean_abandoned(
     outcome = Outcome()
     headers = {"Authorization": placeholder}
     candidates: dict[int, str] = {}  # id -> the name it must still have
-    found = abandoned_ledgers(ledgers, workspace_id)
+    found = abandoned_ledgers(ledgers, workspace_id, token)
     for ledger in found:
         for client_id, entry in ledger.leftovers.items():
             candidates[client_id] = str(entry.get("name"))
-    listed = _listed(gateway, headers, workspace_id)
+    try:
+        listed = _listed(gateway, headers, workspace_id)
+    except (NotSent, httpx.HTTPError, ValueError) as error:
+        outcome.failed.append(f"the workspace could not be listed ({error}): nothing checked")
+        return outcome
     for client in listed:
         name, notes = str(client.get("name", "")), str(client.get("notes", ""))
         if client["id"] in candidates or not name.startswith(NAME_PREFIX):
@@ -189,7 +198,11 @@ def _listed(
             headers=headers,
             cleanup=True,
         )
-        items = response.json() if response.status_code == 200 else []
+        if response.status_code != 200:
+            raise ValueError(f"{response.status_code} {response.text[:200]}")
+        items = response.json()
+        if not isinstance(items, list):
+            raise ValueError(f"a list was expected, not {response.text[:200]}")
         new = [item for item in items if isinstance(item, dict) and item.get("id") not in seen]
         seen.update(item.get("id") for item in new)
         clients += new

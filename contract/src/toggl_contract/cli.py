@@ -104,11 +104,9 @@ def cleanup() -> int:
         f"contract-cleanup: left {len(outcome.left)}"
         + "".join(f"\n  left {d}" for d in outcome.left)
     )
-    return (
-        0
-        if not [line for line in outcome.left if "not deleted" in line or "still reads" in line]
-        else int(ExitCode.LEFTOVERS)
-    )
+    for failure in outcome.failed:
+        print(f"contract-cleanup: FAILED {failure}", file=sys.stderr)
+    return int(ExitCode.LEFTOVERS) if outcome.failed else 0
 
 
 def main(argv: list[str] | None = None) -> None:

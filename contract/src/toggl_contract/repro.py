@@ -157,7 +157,7 @@ def reproduce_on_server(
         delete_owned(gateway, placeholder, workspace_id, outcome)
         print(
             f"reproduce: deleted what it created: {outcome.deleted or 'nothing'}"
-            + (f"; left: {outcome.left}" if outcome.left else "")
+            + (f"; NOT deleted: {outcome.failed}" if outcome.failed else "")
         )
         gateway.close()
     return 0

@@ -32,7 +32,7 @@ from toggl_emulator.server import EmulatorProcess
 
 from .cassette import Recorder, Redactor
 from .checks import NoBodyWhereNoneDeclared, SemanticsCheck, install_hooks
-from .cleanup import MAX_RUN_SECONDS, Outcome, delete_owned, marker, new_run_id
+from .cleanup import MAX_RUN_SECONDS, Outcome, delete_owned, marker, new_run_id, proof
 from .gateway import Budget, Gateway
 from .guard import Guard
 from .ledger import Ledger
@@ -149,6 +149,7 @@ def run(settings: Settings) -> ExitCode:
     settings.reports.mkdir(parents=True, exist_ok=True)
     ledger = Ledger(settings.ledgers / f"{run_id}.jsonl" if settings.external else None)
     ledger.start(run_id=run_id, workspace_id=settings.workspace_id, base_url=settings.base_url,
+                 proof=proof(settings.token, run_id),  # whose run: only this token's cleanup acts on it
                  started=started, deadline=started + MAX_RUN_SECONDS)  # fmt: skip
     cassette = settings.reports / "cassette.jsonl"
     reproductions = Reproductions(
