@@ -155,22 +155,3 @@ def test_a_client_with_the_default_transport_answers_over_real_http(
     with httpx.Client(base_url=toggl_server.base_url, auth=(ADMIN_TOKEN, "api_token")) as plain:
         assert plain.get(f"/workspaces/{PREMIUM}/clients/{ACME}").status_code == 200
 
-
-@pytest.mark.parametrize(
-    ("answered", "returned"),
-    [
-        (httpx.Response(200), None),
-        (answer(200, 61250143), 61250143),
-        (httpx.Response(200, content=b"  "), None),
-    ],
-    ids=["empty, as a third-party client says", "a number, as Toggl's description says", "blank"],
-)
-def test_a_single_delete_accepts_either_answer_the_evidence_allows(
-    answered: httpx.Response, returned: int | None
-) -> None:
-    script = Script(answered)
-    with Toggl(
-        api_token="t", base_url="https://toggl.test/api/v9", transport=script.transport()
-    ) as toggl:
-        assert toggl.clients.delete(PREMIUM, ACME) == returned
-    assert script.requests[0].method == "DELETE"
