@@ -154,4 +154,3 @@ def test_a_client_with_the_default_transport_answers_over_real_http(
 ) -> None:
     with httpx.Client(base_url=toggl_server.base_url, auth=(ADMIN_TOKEN, "api_token")) as plain:
         assert plain.get(f"/workspaces/{PREMIUM}/clients/{ACME}").status_code == 200
-
