@@ -3,18 +3,17 @@ what the run created, and never lets the real credentials out."""
 
 from __future__ import annotations
 
-import base64
 import json
 
 import httpx
 import pytest
 from toggl_contract.cassette import Recorder, Redactor
-from toggl_contract.gateway import Budget, Gateway, NotSent
+from toggl_contract.gateway import Budget, Gateway, NotSent, basic_header
 from toggl_contract.guard import Guard
 from toggl_contract.ledger import Ledger
 
-REAL = "Basic " + base64.b64encode(b"s3cret:api_token").decode()
-PLACEHOLDER = "Basic " + base64.b64encode(b"run:api_token").decode()
+REAL = basic_header("s3cret")
+PLACEHOLDER = basic_header("run")
 CLIENT = {
     "id": 61300001,
     "wid": 1001,

@@ -17,7 +17,6 @@ TOGGL_CONTRACT_TIMEOUT (seconds per request to the server; default 30), TOGGL_CO
 from __future__ import annotations
 
 import argparse
-import base64
 import os
 import random
 import sys
@@ -25,7 +24,7 @@ from pathlib import Path
 
 from .cassette import check_cassette
 from .cleanup import clean_abandoned
-from .gateway import Budget, Gateway
+from .gateway import Budget, Gateway, basic_header
 from .guard import Guard
 from .ledger import Ledger
 from .report import ExitCode
@@ -88,7 +87,7 @@ def cleanup() -> int:
     ledger = Ledger()
     budget = int(os.environ.get("TOGGL_CONTRACT_BUDGET") or 30)
     gateway = Gateway(
-        url, authorization="Basic " + base64.b64encode(f"{token}:api_token".encode()).decode(),
+        url, authorization=basic_header(token),
         placeholder=PLACEHOLDER, guard=Guard(workspace_id, ledger), ledger=ledger,
         budget=Budget(budget), interval=float(os.environ.get("TOGGL_CONTRACT_INTERVAL") or 1.0),
     )  # fmt: skip

@@ -20,6 +20,7 @@ Every exchange is offered to the recorder (the cassette), redacted there.
 
 from __future__ import annotations
 
+import base64
 import http.server
 import json
 import os
@@ -55,6 +56,11 @@ _HOP_BY_HOP = {
     "host",
     "content-encoding",
 }
+
+
+def basic_header(user: str, password: str = "api_token") -> str:
+    """An `Authorization` value of HTTP Basic, as Toggl takes a token: `<token>:api_token`."""
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 class NotSent(Exception):

@@ -14,7 +14,6 @@ Every exchange of a run is in its cassette, so a failure is named by its positio
 
 from __future__ import annotations
 
-import base64
 import shlex
 import sys
 import time
@@ -28,7 +27,7 @@ from toggl_emulator.server import EmulatorProcess, free_port
 from .cassette import WORKSPACE_TOKEN, Cassette, Replay, compare
 from .cleanup import Outcome, delete_owned
 from .exchange import Exchange
-from .gateway import Budget, Gateway
+from .gateway import Budget, Gateway, basic_header
 from .guard import Guard
 from .ledger import Ledger
 
@@ -130,9 +129,9 @@ def reproduce_on_server(
     text = target.path + target.request_body.decode(errors="replace")
     needed = [e for client_id, e in creates.items() if str(client_id) in text]
     ledger = Ledger()
-    placeholder = "Basic " + base64.b64encode(b"toggl-contract-reproduce:api_token").decode()
+    placeholder = basic_header("toggl-contract-reproduce")
     gateway = Gateway(
-        url, authorization="Basic " + base64.b64encode(f"{token}:api_token".encode()).decode(),
+        url, authorization=basic_header(token),
         placeholder=placeholder, guard=Guard(workspace_id, ledger), ledger=ledger,
         # Each create with its delete and read-back, the request itself (a create, perhaps), and
         # the one read of the workspace the gateway takes before a first create.

@@ -10,7 +10,6 @@ up by id whatever happens: on success, on a failed check, on an exception, on Ct
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
 import signal
@@ -33,7 +32,7 @@ from toggl_emulator.server import EmulatorProcess
 from .cassette import Recorder, Redactor
 from .checks import NoBodyWhereNoneDeclared, SemanticsCheck, install_hooks
 from .cleanup import MAX_RUN_SECONDS, Outcome, delete_owned, marker, new_run_id, proof
-from .gateway import Budget, Gateway
+from .gateway import Budget, Gateway, basic_header
 from .guard import Guard
 from .ledger import Ledger
 from .report import ExitCode, Report
@@ -44,7 +43,7 @@ from .walk import Walk
 
 LIVE_API_URL = "https://api.track.toggl.com/api/v9"
 PLACEHOLDER_AUTH = ("toggl-contract-run", "api_token")
-PLACEHOLDER = "Basic " + base64.b64encode(":".join(PLACEHOLDER_AUTH).encode()).decode()
+PLACEHOLDER = basic_header(*PLACEHOLDER_AUTH)
 """What schemathesis and every report see instead of the real credentials; the gateway swaps it."""
 
 
@@ -167,8 +166,7 @@ def run(settings: Settings) -> ExitCode:
         budget = Budget(settings.budget, reserve=lambda: 2 * len(ledger.owned) + 2)
         gateway = Gateway(
             upstream,
-            authorization="Basic "
-            + base64.b64encode(f"{settings.token}:api_token".encode()).decode(),
+            authorization=basic_header(settings.token),
             placeholder=PLACEHOLDER,
             guard=Guard(settings.workspace_id, ledger) if settings.external else None,
             ledger=ledger,
