@@ -94,9 +94,7 @@ class Budget:
 class Tally:
     sent: int = 0
     not_ours: Counter[str] = field(default_factory=Counter)
-    stopped: Counter[str] = field(default_factory=Counter)
     throttled: int = 0
-    statuses: Counter[int] = field(default_factory=Counter)
 
 
 class _Upstream(httpx.BaseTransport):
@@ -126,7 +124,6 @@ class _Upstream(httpx.BaseTransport):
         gateway.budget.sent += 1
         gateway.tally.sent += 1
         response = self._inner.handle_request(request)
-        gateway.tally.statuses[response.status_code] += 1
         if response.status_code == 429:
             gateway.tally.throttled += 1
         return response
@@ -220,9 +217,6 @@ class Gateway:
                     method, self.upstream_url + target, headers=outgoing, content=body or None,
                     extensions={"toggl_cleanup": cleanup},
                 )  # fmt: skip
-            except NotSent as stop:
-                self.tally.stopped[stop.kind] += 1
-                raise
             except (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.InvalidURL) as error:
                 raise NotSent(
                     "unsendable", f"an HTTP client cannot send this request: {error}"

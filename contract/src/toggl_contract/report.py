@@ -133,8 +133,9 @@ class Report:
             )
             for op, tally in generated.items():
                 phases = ", ".join(f"{k} {v}" for k, v in sorted(tally.by_phase.items()))
+                unsendable = f", {tally.unsendable} unsendable" if tally.unsendable else ""
                 lines.append(f"  {op}: {tally.sent} sent, {tally.passed} passed, {tally.failed} failed, "
-                             f"{tally.not_ours} not sent: not ours" + (f" ({phases})" if phases else ""))  # fmt: skip
+                             f"{tally.not_ours} not sent: not ours{unsendable}" + (f" ({phases})" if phases else ""))  # fmt: skip
         if self.unverified:
             lines.append("checks not verified (a follow-up read was not sent):")
             lines += [f"  {what} (x{n})" for what, n in self.unverified.most_common(10)]
