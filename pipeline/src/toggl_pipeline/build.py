@@ -33,8 +33,9 @@ EXAMPLE_TOOLS = ("pytest", "mypy")
 
 @dataclass(frozen=True)
 class Built:
-    dist: Distribution
-    files: tuple[Path, ...]  # wheel and sdist
+    """The files one build of a distribution made: its wheel and sdist."""
+
+    files: tuple[Path, ...]
 
     @property
     def wheel(self) -> Path:
@@ -55,7 +56,7 @@ def build_into(layout: Layout, dist: Distribution, folder: Path) -> Built:
     )  # fmt: skip
     prefix = dist.name.replace("-", "_")
     files = tuple(sorted(p for p in folder.iterdir() if p.name.startswith(prefix)))
-    return Built(dist, files)
+    return Built(files)
 
 
 def build_twice(layout: Layout, dist: Distribution, scratch: Path) -> Built:
