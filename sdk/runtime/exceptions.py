@@ -4,6 +4,7 @@
     ├── APIConnectionError             no response: the connection failed
     │   └── APITimeoutError            no response in time (the timeout or the call's deadline)
     ├── APIResponseValidationError     a success whose body does not match the spec (.response)
+    ├── ResponseTooLargeError          an answer over `max_response_bytes` (.limit); not read on
     └── APIStatusError                 an error status (.status_code, .message, .response)
         ├── BadRequestError            400, with Toggl's message
         │   └── NameTakenError         400, the name is taken in the workspace
@@ -63,6 +64,14 @@ class APIResponseValidationError(TogglError):
         )
         self.response = response
         self.status_code = response.status_code
+
+
+class ResponseTooLargeError(TogglError):
+    """The answer is larger than the client's `max_response_bytes`; it was not read on."""
+
+    def __init__(self, message: str, *, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 class APIStatusError(TogglError):

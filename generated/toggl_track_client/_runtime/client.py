@@ -22,7 +22,13 @@ from typing import Any, Self, TypedDict, Unpack
 
 import httpx
 
-from .constants import DEFAULT_DEADLINE, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, LIVE_API_URL
+from .constants import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    LIVE_API_URL,
+)
 from .logs import setup_from_environment
 from .pacing import Pacer
 from .quota import Quota
@@ -59,6 +65,7 @@ class _Settings:
     base_url: str
     timeout: httpx.Timeout
     deadline: float | None
+    max_response_bytes: int | None
     max_retries: int
     retry_post: bool
     headers: Mapping[str, str]
@@ -78,6 +85,7 @@ class ClientOptions(TypedDict, total=False):
     base_url: str | None
     timeout: httpx.Timeout | float
     deadline: float | None
+    max_response_bytes: int | None
     max_retries: int
     retry_post: bool
     max_requests_per_second: float | None
@@ -98,7 +106,10 @@ class Client:
 
     - `base_url`: default `$TOGGL_API_URL`, else the live API.
     - `timeout`: per attempt, an `httpx.Timeout` or seconds (default 30 s, 10 s to connect); never None.
-    - `deadline`: seconds one call may take in all, retries and waits included (default 60; None: no bound).
+    - `deadline`: seconds one call may take in all, retries, waits and the answer's body included
+      (default 60; None: no bound).
+    - `max_response_bytes`: the largest answer read (default 64 MiB; None: no limit); a larger one
+      raises `ResponseTooLargeError`.
     - `max_retries` (default 2; 0 turns retries off), `retry_post` (retry POST after a 5xx or a lost answer).
     - `max_requests_per_second`: an optional pacer (`TOGGL_SAFE_RATE` = 1.0 is Toggl's safe rate).
     - `transport` / `async_transport`: the httpx transport to send through (wrapped, not replaced,
@@ -114,6 +125,7 @@ class Client:
         base_url: str | None = None,
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         deadline: float | None = DEFAULT_DEADLINE,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_post: bool = False,
         max_requests_per_second: float | None = None,
@@ -147,6 +159,7 @@ class Client:
             base_url=(base_url or os.environ.get("TOGGL_API_URL") or LIVE_API_URL).rstrip("/"),
             timeout=to_timeout(timeout),
             deadline=deadline,
+            max_response_bytes=max_response_bytes,
             max_retries=max_retries,
             retry_post=retry_post,
             headers=dict(headers or {}),
@@ -262,6 +275,7 @@ class Client:
             transport = RetryTransport(
                 shared.transport, self._settings.policy(), shared.quota, shared.pacer,
                 deadline=self._settings.deadline, owns_inner=self._owner,
+                max_response_bytes=self._settings.max_response_bytes,
             )  # fmt: skip
             self._client = httpx.Client(transport=transport, **self._client_args())
         return self._client
@@ -275,6 +289,7 @@ class Client:
             transport = AsyncRetryTransport(
                 shared.async_transport, self._settings.policy(), shared.quota, shared.pacer,
                 deadline=self._settings.deadline, owns_inner=self._owner,
+                max_response_bytes=self._settings.max_response_bytes,
             )  # fmt: skip
             self._async_client = httpx.AsyncClient(transport=transport, **self._client_args())
         return self._async_client

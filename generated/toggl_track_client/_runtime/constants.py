@@ -18,3 +18,6 @@ RATE_LIMIT_MIN_WAIT = 1.0 / TOGGL_SAFE_RATE
 one request at the safe rate."""
 MAX_RETRY_AFTER = 60.0
 """A `Retry-After` longer than this is not slept through: the error is raised with `retry_after`."""
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+"""The largest answer a call reads (64 MiB); a larger one raises `ResponseTooLargeError`. Ten
+thousand clients are about 2 MB."""

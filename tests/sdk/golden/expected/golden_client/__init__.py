@@ -15,6 +15,7 @@ from . import api, errors, models
 from .api import AsyncToggl, Toggl
 from .client import (
     DEFAULT_DEADLINE,
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     LIVE_API_URL,
@@ -40,6 +41,7 @@ from .errors import (
     PremiumRequiredError,
     QuotaExceededError,
     RateLimitError,
+    ResponseTooLargeError,
     TogglError,
     UnexpectedStatus,
 )
@@ -47,6 +49,7 @@ from .types import Response
 
 __all__ = (
     "DEFAULT_DEADLINE",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "LIVE_API_URL",
@@ -72,6 +75,7 @@ __all__ = (
     "QuotaExceededError",
     "RateLimitError",
     "Response",
+    "ResponseTooLargeError",
     "Toggl",
     "TogglError",
     "UnexpectedStatus",
