@@ -4,8 +4,7 @@ A read timeout bounds each read of a socket, not a body: a server that trickles 
 time can keep a call going for as long as it likes. The sync transports register each body's
 socket here while it is read; one daemon thread checks the registered deadlines a few times a
 second and shuts down the socket of any body past its own, which ends the read at once (the
-reader then raises `APITimeoutError`). Registering costs a dict insert; nothing runs while no
-body is being read.
+reader then raises `APITimeoutError`). Registering costs a dict insert under a lock.
 """
 
 from __future__ import annotations
@@ -50,8 +49,6 @@ class Watchdog:
                     target=self._run, name="toggl-deadline-watchdog", daemon=True
                 )
                 self._thread.start()
-            else:
-                self._wake.notify()
         return key, watch
 
     def unwatch(self, key: int) -> None:
@@ -59,10 +56,10 @@ class Watchdog:
             self._watches.pop(key, None)
 
     def _run(self) -> None:
+        # It checks every tick, watches or not: waking it for each new watch would cost every
+        # request a thread switch, and ten checks a second cost nothing.
         with self._lock:
             while True:
-                while not self._watches:
-                    self._wake.wait()
                 now = time.monotonic()
                 for key, watch in list(self._watches.items()):
                     if watch.deadline <= now:

@@ -100,7 +100,7 @@ def test_a_run_against_a_deviating_server_records_what_the_emulator_then_disagre
 ) -> None:
     reports = tmp_path / "reports"
     with server("status", seed=foreign_seed(tmp_path)) as drifting:
-        run = contract("live", base_url(drifting), reports, TOGGL_CONTRACT_BUDGET="30")
+        run = contract("live", base_url(drifting), reports, TOGGL_CONTRACT_BUDGET="60")
     assert run.returncode == 1, run.stdout[-3000:]
     cassette = reports / "contract-live" / "cassette.jsonl"
     result = contract("emulator-check", None, tmp_path, str(cassette))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from toggl_contract.cleanup import marker, new_run_id, proof
+from toggl_contract.ownership import marker, new_run_id, proof
 
 from tests.contract.runs import FOREIGN, base_url, clients, contract, foreign_seed, server
 from tests.support import ADMIN, ADMIN_TOKEN, PREMIUM
@@ -53,20 +53,15 @@ def test_only_provably_abandoned_clients_are_deleted(tmp_path: Path) -> None:
                 ).json()
                 return created
 
-            old, recent = "20240101000000-aaaaaa", new_run_id()
-            fuzzed = create("\u00c0 fuzzed \u200b")  # a name only a ledger can prove
-            renamed = create("renamed since")
-            api.put(
+            old, recent, ended = "20240101000000-aaaaaa", new_run_id(), "20240102000000-cccccc"
+            # A fuzzed name, no prefix: only the ledger and the proof in its notes make it ours.
+            fuzzed = create("\u00c0 fuzzed \u200b", marker(ADMIN_TOKEN, ended))
+            renamed = create("renamed since", marker(ADMIN_TOKEN, ended))
+            api.put(  # someone else took it over since: the proof is gone
                 f"/workspaces/{PREMIUM}/clients/{renamed['id']}",
-                json={"name": "someone renamed it"},
+                json={"name": "someone renamed it", "notes": "mine now"},
             )
-            ledger(
-                ledgers,
-                "20240102000000-cccccc",
-                [fuzzed, renamed],
-                deadline=time.time() - 60,
-                ended=True,
-            )
+            ledger(ledgers, ended, [fuzzed, renamed], deadline=time.time() - 60, ended=True)
             theirs = create("another token's leftover")
             ledger(ledgers, "20240103000000-dddddd", [theirs], deadline=time.time() - 60, ended=True,
                    token="someone-elses-token")  # fmt: skip
@@ -85,8 +80,8 @@ def test_only_provably_abandoned_clients_are_deleted(tmp_path: Path) -> None:
     assert gone == {fuzzed["id"], proven["id"]}, output
     for kept in (renamed, theirs, running, other_token, too_recent, bad_id, *FOREIGN):
         assert after[kept["id"]] == before[kept["id"]]
-    assert "deleted 2 client(s)" in output
-    assert "now named 'someone renamed it'" in output
+    assert "deleted 2 resource(s)" in output
+    assert "now named 'someone renamed it' and without its run's proof" in output
     assert "no proof in its notes" in output and "may still be going" in output
     assert "no well-formed run id" in output
     assert str(running["id"]) not in output  # a running run's ledger is not even considered
@@ -94,4 +89,4 @@ def test_only_provably_abandoned_clients_are_deleted(tmp_path: Path) -> None:
     # A second cleanup finds nothing more to delete: the ledger says what is gone.
     with server(seed=foreign_seed(tmp_path)) as emulator:
         again = contract("cleanup", base_url(emulator), reports)
-    assert "deleted 0 client(s)" in again.stdout
+    assert "deleted 0 resource(s)" in again.stdout

@@ -38,11 +38,11 @@ def test_the_live_mode_is_the_same_guarded_run(tmp_path: Path) -> None:
     with server(seed=foreign_seed(tmp_path)) as emulator:
         url = base_url(emulator)
         before = clients(url)
-        result = contract("live", url, tmp_path / "reports", TOGGL_CONTRACT_BUDGET="30")
+        result = contract("live", url, tmp_path / "reports", TOGGL_CONTRACT_BUDGET="60")
         after = clients(url)
     assert result.returncode == 0, result.stdout[-4000:]
     assert after == before
-    assert "of a budget of 30" in result.stdout
+    assert "of a budget of 60" in result.stdout
     ledger = next((tmp_path / "reports" / "contract-ledgers").glob("*.jsonl"))
     events = [json.loads(line)["event"] for line in ledger.read_text().splitlines()]
     assert (
@@ -54,14 +54,14 @@ def test_the_live_mode_is_the_same_guarded_run(tmp_path: Path) -> None:
 
 def test_toggls_limits_are_respected_and_the_open_questions_answered(tmp_path: Path) -> None:
     seed = foreign_seed(tmp_path)
-    with server(seed=seed, args=("--rate-limit", "1", "--hourly-quota", "30")) as emulator:
+    with server(seed=seed, args=("--rate-limit", "1", "--hourly-quota", "60")) as emulator:
         url = base_url(emulator)
         before = clients(url)
         result = contract(
             "live",
             url,
             tmp_path / "reports",
-            TOGGL_CONTRACT_BUDGET="30",
+            TOGGL_CONTRACT_BUDGET="60",
             TOGGL_CONTRACT_INTERVAL="1",
         )
         assert clients(url) == before

@@ -63,7 +63,7 @@ def test_a_failure_against_another_server_reproduces_against_it(tmp_path: Path) 
         commands = printed(result.stdout)
         curl = next(c for c in commands if c.startswith("curl "))  # a read of nothing of the run's
         replay = next(c for c in commands if " --url " in c)  # what needs the run's own clients
-        assert ADMIN_TOKEN not in "".join(commands) and "$TOGGL_API_TOKEN" in curl
+        assert ADMIN_TOKEN not in "".join(commands) and "${TOGGL_API_TOKEN:?" in curl
         env = {"TOGGL_API_URL": base_url(drifting), "TOGGL_API_TOKEN": ADMIN_TOKEN,
                "TOGGL_WORKSPACE_ID": str(PREMIUM)}  # fmt: skip
         read = paste(curl, tmp_path, **env)

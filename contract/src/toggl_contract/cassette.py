@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,9 @@ from toggl_emulator import Emulator, EmulatorOptions
 from toggl_emulator.seed import DEFAULT_SEED
 from toggl_emulator.transport import BASE_URL, EmulatorTransport
 
+from .apimap import ApiMap, Unclear
 from .exchange import NO_JSON, Exchange
+from .scrub import Scrubber
 
 FORMAT = 1
 WORKSPACE_TOKEN = "{workspace_id}"
@@ -105,19 +108,28 @@ class Redactor:
 class Recorder:
     """Appends redacted exchanges to a cassette file as they happen (an interrupted run keeps them)."""
 
-    def __init__(self, path: Path, redactor: Redactor, header: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        redactor: Redactor,
+        header: dict[str, Any],
+        scrubber: Scrubber | None = None,
+    ) -> None:
         self.path = path
         self.redactor = redactor
+        self.scrubber = scrubber or Scrubber([])
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps({"cassette": FORMAT, **header}) + "\n", encoding="utf-8")
         self.count = 0
         self.last: Exchange | None = None  # as sent, unredacted: for a reproduction command
+        self._lock = threading.Lock()
 
     def __call__(self, exchange: Exchange) -> None:
-        self.last = exchange
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(self.redactor(exchange).to_json()) + "\n")
-        self.count += 1
+        line = self.scrubber.text(json.dumps(self.redactor(exchange).to_json()))
+        with self._lock, self.path.open("a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+            self.last = exchange
+            self.count += 1
 
 
 @dataclass
@@ -141,16 +153,23 @@ class Cassette:
 
 @dataclass
 class Replay:
-    """Sends recorded requests to a server, mapping recorded client ids to the ones it gives."""
+    """Sends recorded requests to a server, mapping the ids the recorded server gave to the ones
+    this one gives; `rewrite` changes a request body on the way (a run's proof, say)."""
 
     http: httpx.Client
+    api: ApiMap
     workspace_id: int
     token: str
+    rewrite: Callable[[bytes], bytes] = lambda body: body
     ids: dict[int, int] = field(default_factory=dict)
 
+    def target(self, recorded: Exchange) -> str:
+        """The path a recorded request goes to on this server."""
+        return self._map_text(recorded.path.replace(WORKSPACE_TOKEN, str(self.workspace_id)))
+
     def send(self, recorded: Exchange) -> Exchange:
-        path = self._map_text(recorded.path.replace(WORKSPACE_TOKEN, str(self.workspace_id)))
-        body = self._map_body(recorded.request_body)
+        path = self.target(recorded)
+        body = self.rewrite(self._map_body(recorded.request_body))
         headers = {"Content-Type": "application/json"} if body else {}
         auth = {"none": None, "other": ("not-a-valid-token", "api_token")}.get(
             recorded.auth, (self.token, "api_token")
@@ -165,7 +184,7 @@ class Replay:
     def _learn(self, recorded: Exchange, replayed: Exchange) -> None:
         """A create that answered on both sides maps the recorded id to the replayed one."""
         old, new = recorded.answer, replayed.answer
-        created = recorded.method == "POST" and recorded.path.endswith("/clients")
+        created = action_of(self.api, recorded) == "create"
         answered = recorded.status == replayed.status == 200
         if (
             created
@@ -201,8 +220,17 @@ class Replay:
         return value
 
 
+def action_of(api: ApiMap, recorded: Exchange) -> str | None:
+    """The action of a recorded exchange's operation (the map's), or None."""
+    try:
+        match = api.match(recorded.method, recorded.path.replace(WORKSPACE_TOKEN, "1"))
+    except Unclear:
+        return None
+    return match.operation.action if match else None
+
+
 def replay_on_emulator(
-    cassette: Cassette, upto: int | None = None
+    cassette: Cassette, api: ApiMap, upto: int | None = None
 ) -> Iterator[tuple[Exchange, Exchange, Replay]]:
     """(recorded, replayed, replay) from a fresh in-process emulator, as the header describes it."""
     quota = cassette.header.get("hourly_quota")
@@ -211,7 +239,7 @@ def replay_on_emulator(
     with httpx.Client(
         base_url=BASE_URL, auth=admin.basic_auth, transport=EmulatorTransport(emulator)
     ) as http:
-        replay = Replay(http, DEFAULT_SEED.workspaces["premium"].id, admin.api_token)
+        replay = Replay(http, api, DEFAULT_SEED.workspaces["premium"].id, admin.api_token)
         for recorded in cassette.exchanges[:upto]:
             yield recorded, replay.send(recorded), replay
 
@@ -302,11 +330,15 @@ def _short(value: Any) -> str:
     return repr(text if len(text) <= 160 else text[:157] + "...")
 
 
-def foreign(recorded: Exchange, ours: dict[int, int]) -> bool:
-    """Whether an exchange of another server's recording addresses a client that is not the run's
-    (its data is not in the cassette, so the emulator cannot answer the same)."""
-    parts = recorded.path.strip("/").split("/")
-    return len(parts) >= 4 and parts[3].isdigit() and int(parts[3]) not in ours
+def foreign(api: ApiMap, recorded: Exchange, ours: dict[int, int]) -> bool:
+    """Whether an exchange of another server's recording addresses a resource that is not the
+    run's (its data is not in the cassette, so the emulator cannot answer the same)."""
+    try:
+        match = api.match(recorded.method, recorded.path.replace(WORKSPACE_TOKEN, "1"))
+    except Unclear:
+        return False
+    target = match.target if match else None
+    return isinstance(target, int) and target not in ours
 
 
 @dataclass
@@ -316,13 +348,13 @@ class CassetteCheck:
     differences: list[str] = field(default_factory=list)
 
 
-def check_cassette(path: Path) -> CassetteCheck:
+def check_cassette(path: Path, api: ApiMap) -> CassetteCheck:
     """The differences between a cassette and a fresh emulator (`make emulator-check`)."""
     cassette = Cassette.load(path)
     external = cassette.header.get("recorded_from") == "external"
     check = CassetteCheck()
-    for recorded, replayed, replay in replay_on_emulator(cassette):
-        if external and foreign(recorded, replay.ids):
+    for recorded, replayed, replay in replay_on_emulator(cassette, api):
+        if external and foreign(api, recorded, replay.ids):
             check.skipped += 1
             continue
         check.compared += 1

@@ -1,27 +1,15 @@
-"""`toggl-contract`: the contract runs and their tools, as the Makefile calls them.
-
-    toggl-contract run                  make contract: the emulator, or TOGGL_API_URL (guarded)
-    toggl-contract live                 make contract-live: the live API (or TOGGL_API_URL), guarded
-    toggl-contract cleanup              make contract-cleanup: what earlier runs provably abandoned
-    toggl-contract reproduce CASSETTE N [--port P] [--keep] [--url URL]
-    toggl-contract emulator-check CASSETTE
-
-Environment: TOGGL_API_URL, TOGGL_API_TOKEN, TOGGL_WORKSPACE_ID (a sandbox workspace),
-TOGGL_CONTRACT_BUDGET (requests; default 30, the Free plan's hourly quota), TOGGL_CONTRACT_INTERVAL
-(seconds between requests; default 1), CONTRACT_SEED (default: 1 in CI, else random),
-CONTRACT_MAX_EXAMPLES (generated cases per operation; default 100 against the emulator, 5 else),
-TOGGL_CONTRACT_TIMEOUT (seconds per request to the server; default 30), TOGGL_CONTRACT_REPORTS
-(where reports, cassettes and ledgers go; default reports/).
-"""
+"""`toggl-contract`: contract verification of the Toggl Track API against `openapi.yaml`."""
 
 from __future__ import annotations
 
 import argparse
-import os
-import random
+import secrets
 import sys
+import traceback
+from collections.abc import Mapping
 from pathlib import Path
 
+from .apimap import ApiMap
 from .cassette import check_cassette
 from .cleanup import clean_abandoned
 from .gateway import Budget, Gateway, basic_header
@@ -29,131 +17,192 @@ from .guard import Guard
 from .ledger import Ledger
 from .report import ExitCode
 from .repro import reproduce_on_emulator, reproduce_on_server
-from .runner import Generation
-from .session import LIVE_API_URL, PLACEHOLDER, Settings, emulator_credentials, run
+from .scrub import Scrubber
+from .session import PLACEHOLDER, emulator_credentials, run, scrubbed_output
+from .settings import (
+    LIVE_API_URL,
+    REPORTS,
+    RUN,
+    SERVER,
+    UsageError,
+    add_options,
+    credentials,
+    environment,
+    run_settings,
+    spec_path,
+    value,
+)
 
-REPORTS = Path(os.environ.get("TOGGL_CONTRACT_REPORTS") or "reports")
-LEDGERS = REPORTS / "contract-ledgers"
+EXIT_CODES = """exit codes:
+  0    verified: every operation was exercised and every check passed
+  1    drift: a check failed; each failure is listed with a command that reproduces it
+  2    usage: the run could not start (a missing credential, a bad option or value)
+  3    incomplete: cut short by the budget, the hourly quota, throttling, the longest allowed
+       duration or the plan; what went unverified is listed
+  4    leftovers: cleanup could not delete everything the run created (listed; see
+       `toggl-contract cleanup`)
+  5    fault: the kit itself failed (never a verdict on the server); the traceback is in the
+       run's report folder
+  130  interrupted (Ctrl-C, SIGTERM); cleanup ran first
+  When several apply, the first of 4, 5, 1, 130, 3 wins."""
+
+REPORTS_TEXT = """reports (under --reports, default ./reports):
+  contract/ (run), contract-live/ (live): junit.xml, cassette.jsonl (every exchange, redacted),
+  traceback.txt (only after a fault of the kit); contract-ledgers/<run id>.jsonl: what each run
+  created and saw deleted (what `cleanup` reads)"""
+
+DESCRIPTIONS = {
+    "run": "Verify openapi.yaml against the Toggl emulator (started by the run), or against "
+    "TOGGL_API_URL, guarded: only what the run proves it created is changed, and it is deleted "
+    "at the end, whatever happens.",
+    "live": "Verify the live Toggl API (or TOGGL_API_URL), guarded and budgeted like `run` against "
+    "a server.",
+    "cleanup": "Delete what earlier runs of this token provably created and left behind, and "
+    "nothing else.",
+    "reproduce": "Replay a cassette up to a failing exchange: on an emulator the command starts "
+    "(--port), or against a server (--url), creating what the request needs and deleting it after.",
+    "emulator-check": "Replay a recorded cassette on a fresh emulator and list every difference.",
+}
 
 
-def _seed() -> int:
-    if os.environ.get("CONTRACT_SEED"):
-        return int(os.environ["CONTRACT_SEED"])
-    return 1 if os.environ.get("CI") == "true" else random.randrange(2**31)
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=32, width=100)
 
 
-def _credentials(command: str) -> tuple[str, int]:
-    missing = [
-        name for name in ("TOGGL_API_TOKEN", "TOGGL_WORKSPACE_ID") if not os.environ.get(name)
-    ]
-    if missing:
-        raise SystemExit(
-            f"toggl-contract {command}: set {' and '.join(missing)} (an API token and a sandbox workspace id)"
-        )
-    workspace = os.environ["TOGGL_WORKSPACE_ID"]
-    if not workspace.isdigit():
-        raise SystemExit(
-            f"toggl-contract {command}: TOGGL_WORKSPACE_ID must be a workspace id (digits)"
-        )
-    return os.environ["TOGGL_API_TOKEN"], int(workspace)
-
-
-def settings(command: str) -> Settings:
-    url = os.environ.get("TOGGL_API_URL") or (LIVE_API_URL if command == "live" else None)
-    seed = _seed()
-    if url is None:
-        token, workspace_id = emulator_credentials()
-        examples = int(os.environ.get("CONTRACT_MAX_EXAMPLES") or 100)
-        return Settings(
-            external=False, base_url="", token=token, workspace_id=workspace_id, budget=None, interval=0.0,
-            generation=Generation(examples, seed, stateful_examples=min(20, examples), stateful_steps=10),
-            reports=REPORTS / "contract", ledgers=LEDGERS, spec=Path("openapi.yaml"), config=Path("schemathesis.toml"),
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="toggl-contract", formatter_class=_Formatter,
+        description=__doc__.strip() + "\n\n" + "\n".join(
+            f"  {name:<15} {text.split(':')[0].split('.')[0]}" for name, text in DESCRIPTIONS.items()
+        ),
+        epilog=f"{EXIT_CODES}\n\n{REPORTS_TEXT}\n\n`toggl-contract COMMAND --help` lists each command's options.",
+    )  # fmt: skip
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in ("run", "live"):
+        command = commands.add_parser(
+            name, help=DESCRIPTIONS[name], description=DESCRIPTIONS[name],
+            epilog=f"{EXIT_CODES}\n\n{REPORTS_TEXT}", formatter_class=_Formatter,
         )  # fmt: skip
-    token, workspace_id = _credentials(command)
-    examples = int(os.environ.get("CONTRACT_MAX_EXAMPLES") or 5)
-    return Settings(
-        external=True, base_url=url.rstrip("/"), token=token, workspace_id=workspace_id,
-        budget=int(os.environ.get("TOGGL_CONTRACT_BUDGET") or 30),
-        interval=float(os.environ.get("TOGGL_CONTRACT_INTERVAL") or 1.0),
-        generation=Generation(examples, seed, stateful_examples=min(5, examples), stateful_steps=5),
-        reports=REPORTS / ("contract-live" if command == "live" else "contract"), ledgers=LEDGERS,
-        spec=Path("openapi.yaml"), config=Path("schemathesis.toml"),
+        add_options(command, (*SERVER, *RUN, REPORTS))
+    cleanup = commands.add_parser(
+        "cleanup", help=DESCRIPTIONS["cleanup"], description=DESCRIPTIONS["cleanup"],
+        epilog="exit codes: 0 done (what it left alone is listed, with why); 2 usage; 4 something "
+        "it proved abandoned could not be deleted, or the workspace could not be listed",
+        formatter_class=_Formatter,
     )  # fmt: skip
-
-
-def cleanup() -> int:
-    token, workspace_id = _credentials("cleanup")
-    url = os.environ.get("TOGGL_API_URL") or LIVE_API_URL
-    ledger = Ledger()
-    budget = int(os.environ.get("TOGGL_CONTRACT_BUDGET") or 30)
-    gateway = Gateway(
-        url, authorization=basic_header(token),
-        placeholder=PLACEHOLDER, guard=Guard(workspace_id, ledger), ledger=ledger,
-        budget=Budget(budget), interval=float(os.environ.get("TOGGL_CONTRACT_INTERVAL") or 1.0),
+    add_options(cleanup, (*SERVER, RUN[0], RUN[1], RUN[2], RUN[5], REPORTS))
+    reproduce = commands.add_parser(
+        "reproduce", help=DESCRIPTIONS["reproduce"], description=DESCRIPTIONS["reproduce"],
+        formatter_class=_Formatter, epilog="exit codes: 0 replayed (the differences are printed); 2 usage",
     )  # fmt: skip
-    try:
-        outcome = clean_abandoned(gateway, PLACEHOLDER, token, workspace_id, LEDGERS)
-    finally:
-        gateway.close()
-    print(
-        f"contract-cleanup: deleted {len(outcome.deleted)} client(s)"
-        + "".join(f"\n  deleted {d}" for d in outcome.deleted)
+    reproduce.add_argument("cassette", type=Path, help="a cassette a run wrote")
+    reproduce.add_argument("position", type=int, help="the exchange to reproduce (1 is the first)")
+    reproduce.add_argument(
+        "--port", type=int, default=4010, help="the emulator's port [default: 4010]"
     )
-    print(
-        f"contract-cleanup: left {len(outcome.left)}"
-        + "".join(f"\n  left {d}" for d in outcome.left)
+    reproduce.add_argument(
+        "--keep", action="store_true", help="leave the emulator serving for curl"
     )
-    for failure in outcome.failed:
-        print(f"contract-cleanup: FAILED {failure}", file=sys.stderr)
-    return int(ExitCode.LEFTOVERS) if outcome.failed else 0
+    reproduce.add_argument(
+        "--url", help="against this server instead (needs TOGGL_API_TOKEN, TOGGL_WORKSPACE_ID)"
+    )
+    add_options(reproduce, (SERVER[1], SERVER[2], RUN[2], RUN[5]))
+    check = commands.add_parser(
+        "emulator-check", help=DESCRIPTIONS["emulator-check"],
+        description=DESCRIPTIONS["emulator-check"], formatter_class=_Formatter,
+        epilog="exit codes: 0 no difference; 1 differences (listed); 2 no cassette; 3 nothing compared",
+    )  # fmt: skip
+    check.add_argument("cassette", type=Path, help="a cassette a run wrote")
+    add_options(check, (RUN[5],))
+    return root
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="toggl-contract", description=__doc__.split("\n\n")[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="make contract")
-    commands.add_parser("live", help="make contract-live")
-    commands.add_parser("cleanup", help="make contract-cleanup")
-    reproduce = commands.add_parser("reproduce", help="replay a cassette up to a failing exchange")
-    reproduce.add_argument("cassette", type=Path)
-    reproduce.add_argument("position", type=int)
-    reproduce.add_argument("--port", type=int, default=4010)
-    reproduce.add_argument("--keep", action="store_true", help="leave the emulator serving")
-    reproduce.add_argument(
-        "--url", help="against this server instead (TOGGL_API_TOKEN, TOGGL_WORKSPACE_ID)"
-    )
-    check = commands.add_parser(
-        "emulator-check", help="replay a cassette on a fresh emulator, list differences"
-    )
-    check.add_argument("cassette", type=Path)
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
+    environ = environment()
+    try:
+        code = _dispatch(args, environ)
+    except UsageError as error:
+        print(f"toggl-contract {args.command}: {error}", file=sys.stderr)
+        code = int(ExitCode.USAGE)
+    raise SystemExit(code)
+
+
+def _dispatch(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     if args.command in ("run", "live"):
-        raise SystemExit(int(run(settings(args.command))))
+        return int(run(run_settings(args.command, args, environ, emulator_credentials())))
     if args.command == "cleanup":
-        raise SystemExit(cleanup())
+        return cleanup(args, environ)
+    api = ApiMap.load(spec_path(args, environ))
     if args.command == "reproduce":
         if args.url:
-            token, workspace_id = _credentials("reproduce")
-            raise SystemExit(
-                reproduce_on_server(args.cassette, args.position, args.url, token, workspace_id)
+            given = credentials(args, environ, "reproduce")
+            timeout = value("timeout", args, environ)
+            with scrubbed_output(Scrubber.for_token(given.token)):
+                return reproduce_on_server(
+                    args.cassette,
+                    args.position,
+                    args.url,
+                    given.token,
+                    given.workspace_id,
+                    api,
+                    timeout,
+                )
+        return reproduce_on_emulator(args.cassette, args.position, args.port, args.keep, api)
+    return emulator_check(args.cassette, api)
+
+
+def cleanup(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    given = credentials(args, environ, "cleanup")
+    url = value("url", args, environ) or LIVE_API_URL
+    reports = value("reports", args, environ)
+    scrubber = Scrubber.for_token(given.token)
+    ledger = Ledger(scrubber=scrubber)
+    gateway = Gateway(
+        url, api=ApiMap.load(spec_path(args, environ)), authorization=basic_header(given.token),
+        placeholder=PLACEHOLDER, ledger=ledger,
+        # A proof no resource carries: each candidate is checked against its own run's.
+        guard=Guard(given.workspace_id, ledger, f"none-{secrets.token_hex(16)}"),
+        budget=Budget(value("budget", args, environ)), interval=value("interval", args, environ),
+        timeout=value("timeout", args, environ), scrubber=scrubber,
+    )  # fmt: skip
+    with scrubbed_output(scrubber):
+        try:
+            outcome = clean_abandoned(
+                gateway, PLACEHOLDER, given.token, given.workspace_id, reports / "contract-ledgers"
             )
-        raise SystemExit(reproduce_on_emulator(args.cassette, args.position, args.port, args.keep))
-    raise SystemExit(emulator_check(args.cassette))
+        except Exception:  # noqa: BLE001 - the kit's own fault
+            print(traceback.format_exc(), file=sys.stderr)
+            return int(ExitCode.FAULT)
+        finally:
+            gateway.close()
+        print(
+            f"contract-cleanup: deleted {len(outcome.deleted)} resource(s)"
+            + "".join(f"\n  deleted {d}" for d in outcome.deleted)
+        )
+        print(
+            f"contract-cleanup: left {len(outcome.left)}"
+            + "".join(f"\n  left {d}" for d in outcome.left)
+        )
+        for failure in outcome.failed:
+            print(f"contract-cleanup: FAILED {failure}", file=sys.stderr)
+    return int(ExitCode.LEFTOVERS) if outcome.failed else 0
 
 
-def emulator_check(path: Path) -> int:
+def emulator_check(path: Path, api: ApiMap) -> int:
     if not path.is_file():
         print(
             f"emulator-check: no cassette at {path} (a contract run writes one under reports/)",
             file=sys.stderr,
         )
         return int(ExitCode.USAGE)
-    check = check_cassette(path)
+    check = check_cassette(path, api)
     for difference in check.differences:
         print(difference)
     print(
         f"emulator-check: {check.compared} exchange(s) replayed on a fresh emulator, {check.skipped} "
-        f"skipped (other people's clients), {len(check.differences)} difference(s)"
+        f"skipped (other people's data), {len(check.differences)} difference(s)"
     )
     if not check.compared:
         print(

@@ -1,61 +1,76 @@
 """The gateway: the one place every request of a contract run passes, whoever sends it.
 
-Schemathesis (its phases, its checks' own requests, its probes), the run's rule follow-ups and
-the deterministic walk all talk to `http://127.0.0.1:<port>/api/v9`, the gateway's loopback
-address; the gateway alone talks to the server under test. Against a server the run did not
-start, it also:
+Schemathesis (its phases, its checks' own requests and probes), the rules' follow-up reads and the
+deterministic walk all talk to the relay on loopback (`relay.py`), which hands each request of the
+run (and only of the run: it must carry the run's credential) to `Gateway.send`; the gateway alone
+talks to the server under test, with the real credentials. Every answer is scrubbed of secrets
+before anything of the run sees it, and offered to the recorder (the cassette).
 
-- guards: a request the `Guard` refuses is not sent and is answered `499` with
-  `X-Contract-Guard: not-ours` (the runner counts it as "not sent: not ours");
-- budgets: every attempt sent upstream counts, cleanup's reserve included, and the budget is
-  never exceeded; it also stops before Toggl's hourly quota runs out (`X-Contract-Guard: budget`
-  or `quota`);
-- paces requests at Toggl's safe rate and waits out 429s (the SDK's transport, pacer and quota);
-- records each create's id in the ledger the moment it answers, and each delete;
-- swaps the run's placeholder credentials for the real ones, so the real token never reaches
-  schemathesis, its reports, a cassette or a printed reproduction.
+Against a server the run did not start, the gateway also:
 
-Every exchange is offered to the recorder (the cassette), redacted there.
+- guards (`guard.py`): only the spec's operations, on paths read one way; writes only to what the
+  run proved it created, each after a fresh read shows the proof again; a refused request is not
+  sent (`NotSent`, answered 499 with `X-Contract-Guard`);
+- proves ownership (`ownership.py`): before the first create of a resource it reads the workspace
+  (the snapshot); a create is the run's when its id is new, its answer carries the name sent and
+  the run's proof, and a read right after agrees; anything else is evidence of drift, not
+  adopted;
+- learns deletions only from reads: a delete answered 200 is pending until a read shows the
+  resource gone;
+- budgets: every attempt sent upstream counts, cleanup's reserve included, and the budget is never
+  exceeded; it stops before Toggl's hourly quota runs out;
+- bounds time: each call has a deadline for the whole call (the SDK's transport), never past the
+  run's longest allowed duration (cleanup has its own), and it paces at Toggl's safe rate and
+  waits out 429s;
+- never holds a lock across an upstream call, so cleanup after a signal does not wait for a
+  request still in flight (`drain` waits for those, at most a bounded time).
 """
 
 from __future__ import annotations
 
 import base64
-import http.server
 import json
-import os
-import socket
 import threading
 import time
+import traceback
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from toggl_track_client._runtime.exceptions import APIConnectionError
-from toggl_track_client._runtime.pacing import Pacer
-from toggl_track_client._runtime.quota import Quota
-from toggl_track_client._runtime.retry import RETRYABLE_STATUSES, RetryPolicy
-from toggl_track_client._runtime.transport import RetryTransport
+from toggl_track_client.client import (
+    DEADLINE_EXTENSION,
+    RETRYABLE_STATUSES,
+    Pacer,
+    Quota,
+    RetryPolicy,
+    RetryTransport,
+)
+from toggl_track_client.errors import TogglError
 
+from .apimap import ApiMap, Match, Operation, Pages, Unclear, split_target
 from .exchange import Exchange
-from .guard import Guard
+from .guard import Guard, members
 from .ledger import Ledger
+from .ownership import carries
 from .rules import trimmed
+from .scrub import Scrubber
 
 GUARD_HEADER = "X-Contract-Guard"
+RUN_HEADER = "X-Contract-Run"
+"""The run's own credential: the relay serves no request without it."""
 REFUSED_STATUS = 499
 API_PREFIX = "/api/v9"
-UPSTREAM_TIMEOUT = float(os.environ.get("TOGGL_CONTRACT_TIMEOUT") or 30)
-_HOP_BY_HOP = {
-    "connection",
-    "keep-alive",
-    "transfer-encoding",
-    "content-length",
-    "host",
-    "content-encoding",
-}
+READ_COST = 1
+CLEANUP_COST = 3
+"""What cleaning up one resource costs: a fresh read, the delete, a read that shows it gone."""
+CREATE_COST = 1 + READ_COST + CLEANUP_COST
+"""A create needs room for itself, the read that proves it, and its own cleanup."""
+_HOP_BY_HOP = frozenset({
+    "connection", "keep-alive", "transfer-encoding", "content-length", "host", "content-encoding",
+    "te", "trailer", "upgrade", "proxy-authorization", "proxy-connection", RUN_HEADER.lower(),
+})  # fmt: skip
 
 
 def basic_header(user: str, password: str = "api_token") -> str:
@@ -66,14 +81,25 @@ def basic_header(user: str, password: str = "api_token") -> str:
 class NotSent(Exception):
     """A request the gateway did not send upstream.
 
-    `kind`: not-ours, budget, quota, deadline, or unsendable (no HTTP client can send it: a NUL in
-    a header, say; schemathesis' coverage phase makes such requests).
+    `kind`: not-ours (the guard), unclear (a path read two ways), budget, quota, deadline,
+    interrupted, or unsendable (no HTTP client can send it: a NUL in a header, say).
     """
 
     def __init__(self, kind: str, reason: str) -> None:
         super().__init__(reason)
         self.kind = kind
         self.reason = reason
+
+
+class Fault(Exception):
+    """A fault of the kit itself while handling a request: not the server's, never drift."""
+
+
+class KitFault(BaseException):
+    """The kit failed handling a request (the gateway noted the traceback): the run ends, exit 5.
+
+    A BaseException, so that Hypothesis does not take it for a failure of a case and shrink it.
+    """
 
 
 @dataclass
@@ -83,11 +109,21 @@ class Budget:
     total: int | None
     reserve: Callable[[], int] = lambda: 0
     sent: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def left(self, *, cleanup: bool) -> int | None:
         if self.total is None:
             return None
         return self.total - self.sent - (0 if cleanup else self.reserve())
+
+    def spend(self, needed: int, *, cleanup: bool) -> bool:
+        """Count one request, when `needed` requests fit; whether it did."""
+        with self._lock:
+            left = self.left(cleanup=cleanup)
+            if left is not None and left < needed:
+                return False
+            self.sent += 1
+            return True
 
 
 @dataclass
@@ -97,23 +133,19 @@ class Tally:
     throttled: int = 0
 
 
-class _Upstream(httpx.BaseTransport):
-    """Counts each attempt against the budget and stops before the quota, below the retries."""
+class _Counting(httpx.BaseTransport):
+    """Below the retries: each attempt counts against the budget, and stops before the quota."""
 
-    def __init__(self, gateway: Gateway, inner: httpx.BaseTransport | None) -> None:
+    def __init__(self, gateway: Gateway, inner: httpx.BaseTransport) -> None:
         self._gateway = gateway
-        self._inner = inner or httpx.HTTPTransport()
+        self._inner = inner
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         gateway = self._gateway
-        cleanup = request.extensions.get("toggl_cleanup", False)
-        if not cleanup and gateway.deadline is not None and time.monotonic() > gateway.deadline:
-            raise NotSent("deadline", "the run reached its longest allowed duration")
-        left = gateway.budget.left(cleanup=cleanup)
-        # A create must leave room for itself and for deleting it later (a delete and a read).
-        needed = 3 if request.method == "POST" and request.url.path.endswith("/clients") else 1
-        if left is not None and left < needed:
-            raise NotSent("budget", f"the request budget of {gateway.budget.total} is spent")
+        cleanup = bool(request.extensions.get("toggl_cleanup"))
+        needed = int(request.extensions.get("toggl_needed", 1))
+        if not cleanup and gateway.stopping:
+            raise NotSent("interrupted", "the run was interrupted")
         reading = gateway.quota.me if "/me/" in request.url.path else gateway.quota.workspace
         keep = 0 if cleanup else gateway.budget.reserve()
         if reading is not None and reading.remaining <= keep:
@@ -121,7 +153,8 @@ class _Upstream(httpx.BaseTransport):
                 "quota",
                 f"Toggl's hourly quota is down to {reading.remaining} (resets in {reading.resets_in} s)",
             )
-        gateway.budget.sent += 1
+        if not gateway.budget.spend(needed, cleanup=cleanup):
+            raise NotSent("budget", f"the request budget of {gateway.budget.total} is spent")
         gateway.tally.sent += 1
         response = self._inner.handle_request(request)
         if response.status_code == 429:
@@ -137,6 +170,7 @@ class Gateway:
         self,
         upstream_url: str,
         *,
+        api: ApiMap,
         authorization: str,
         placeholder: str,
         guard: Guard | None = None,
@@ -145,9 +179,12 @@ class Gateway:
         interval: float = 0.0,
         recorder: Callable[[Exchange], None] | None = None,
         deadline: float | None = None,
+        timeout: float = 30.0,
+        scrubber: Scrubber | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.upstream_url = upstream_url.rstrip("/")
+        self.api = api
         self.guard = guard
         self.ledger = ledger or (guard.ledger if guard else Ledger())
         self.budget = budget or Budget(None)
@@ -155,262 +192,406 @@ class Gateway:
         self.tally = Tally()
         self.recorder = recorder
         self.deadline = deadline  # time.monotonic() after which the run sends nothing but cleanup
+        self.cleanup_deadline: float | None = None  # set when cleanup starts
+        self.timeout = timeout
+        self.scrubber = scrubber or Scrubber([])
+        self.stopping = False  # interrupted: only cleanup goes out
+        self.evidence: list[str] = []  # drift that ownership checks found
+        self.faults: list[str] = []  # tracebacks of the kit's own faults
+        self.snapshot_pages = 0
+        self.creates_sent = 0
         self._authorization = authorization
         self._placeholder = placeholder
-        self._lock = threading.Lock()
+        self._upstream_path = httpx.URL(self.upstream_url).raw_path.decode("ascii")
+        self._before: dict[str, set[int]] = {}  # resource -> its ids before the run's first create
+        self._snapshot_lock = threading.Lock()
+        self._inflight = 0
+        self._idle = threading.Condition()
         pacer = Pacer(1.0 / interval if interval > 0 else None)
-        upstream = _Upstream(self, transport)
+        self._upstream = _Counting(self, transport or httpx.HTTPTransport())
 
         def client(policy: RetryPolicy) -> httpx.Client:
-            transport = RetryTransport(
-                upstream, policy, self.quota, pacer, deadline=None, owns_inner=False
+            retrying = RetryTransport(
+                self._upstream, policy, self.quota, pacer, deadline=timeout, owns_inner=False
             )
             return httpx.Client(
-                transport=transport,
-                timeout=httpx.Timeout(UPSTREAM_TIMEOUT, connect=min(10.0, UPSTREAM_TIMEOUT)),
+                transport=retrying, timeout=httpx.Timeout(timeout, connect=min(10.0, timeout))
             )
 
         # The run sees every status as the server sent it, but for 429s, which are waited out.
         self._run = client(RetryPolicy(max_retries=6, retry_statuses=frozenset({429})))
-        # Cleanup also retries 5xx and lost answers (DELETE is idempotent; a 404 after a lost
-        # answer counts as deleted).
+        # Cleanup also retries 5xx and lost answers: what it sends is safe to send again.
         self._cleanup = client(RetryPolicy(max_retries=4, retry_statuses=RETRYABLE_STATUSES))
-        self._upstream = upstream
-        self._server: http.server.ThreadingHTTPServer | None = None
-        self._existing: set[int] | None = None  # the workspace's ids before the run's first create
-        self._creator: int | None = None  # the run's user, from its creates' answers
-        self.lost_creates: list[str] = []  # creates that may have happened but could not be proven
 
-    # --- sending ----------------------------------------------------------------------------
+    # --- one request of the run -----------------------------------------------------------------
 
     def send(
         self,
         method: str,
         target: str,
         *,
-        headers: dict[str, str] | None = None,
+        headers: Iterable[tuple[str, str]] = (),
         body: bytes = b"",
         cleanup: bool = False,
     ) -> httpx.Response:
-        """Send `method target` (a path under the API root, with its query) upstream, or raise NotSent."""
-        path = target.split("?", 1)[0]
+        """Send `method target` (a path under the API root, with its query) upstream, or raise
+        NotSent. The answer comes back scrubbed of secrets."""
+        path, _ = split_target(target)
+        kept = [(k, v) for k, v in headers if k.lower() not in _HOP_BY_HOP]
+        given = [v for k, v in kept if k.lower() == "authorization"]
+        if len(given) > 1:
+            raise NotSent("unclear", "a request with more than one Authorization header")
+        auth = given[0] if given else None
+        as_user = auth == self._placeholder
+        if as_user:
+            kept = [(k, v) for k, v in kept if k.lower() != "authorization"]
+            kept.append(("Authorization", self._authorization))
+        match = self._match(method, path)
+        needed = 1
         if self.guard is not None:
-            verdict = self.guard.decide(method, path, body)
+            verdict = self.guard.decide(method, match, body, as_user=as_user)
             if not verdict.allowed:
                 self.tally.not_ours[f"{method} {path}"] += 1
                 raise NotSent("not-ours", verdict.reason)
-        kept = [(k, v) for k, v in (headers or {}).items() if k.lower() not in _HOP_BY_HOP]
-        auth = next((v for k, v in kept if k.lower() == "authorization"), None)
-        if auth == self._placeholder:
-            kept = [(k, v) for k, v in kept if k.lower() != "authorization"]
-            kept.append(("Authorization", self._authorization))
-        # As received: http.server read the header bytes as latin-1, so they go out unchanged.
+            assert match is not None  # the guard refuses what matches no operation
+            if verdict.create:
+                self._snapshot(match.operation)
+                needed = CREATE_COST
+                self.creates_sent += 1
+            elif verdict.prove:
+                self._prove_again(match.operation, verdict.prove, cleanup=cleanup)
+        response = self._forward(method, target, kept, body, cleanup=cleanup, needed=needed)
+        self._record(method, target, body, response, _auth_kind(auth, self._placeholder))
+        if self.guard is not None and as_user and match is not None:
+            self._learn(match, body, response)
+        return response
+
+    def _match(self, method: str, path: str) -> Match | None:
+        try:
+            return self.api.match(method, path)
+        except Unclear as unclear:
+            if self.guard is not None:
+                self.tally.not_ours[f"{method} {path}"] += 1
+                raise NotSent("unclear", str(unclear)) from None
+            return None  # the run's own emulator: whatever the path, it must answer well
+
+    def _forward(
+        self,
+        method: str,
+        target: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        *,
+        cleanup: bool,
+        needed: int = 1,
+    ) -> httpx.Response:
+        try:
+            parsed = httpx.URL(self.upstream_url + target)
+        except httpx.InvalidURL as error:
+            raise NotSent(
+                "unsendable", f"an HTTP client cannot send this request: {error}"
+            ) from None
+        judged = (self._upstream_path + split_target(target)[0]).encode("latin-1", "replace")
+        if self.guard is not None and parsed.raw_path.partition(b"?")[0] != judged:
+            raise NotSent(
+                "unclear", f"an HTTP client would send {parsed.raw_path!r} for {target!r}"
+            )
         outgoing = [
-            (k.encode("latin-1", "replace"), v.encode("latin-1", "replace")) for k, v in kept
+            (k.encode("latin-1", "replace"), v.encode("latin-1", "replace")) for k, v in headers
         ]
-        creates = self.guard is not None and _is_create(method, path) and auth == self._placeholder
-        with self._lock:
-            if creates and self._existing is None:
-                self._existing = self._ids_now()
+        extensions: dict[str, Any] = {
+            "toggl_cleanup": cleanup,
+            "toggl_needed": needed,
+            DEADLINE_EXTENSION: self._call_deadline(cleanup),
+        }
+        with self._busy():
             try:
                 response = (self._cleanup if cleanup else self._run).request(
-                    method, self.upstream_url + target, headers=outgoing, content=body or None,
-                    extensions={"toggl_cleanup": cleanup},
-                )  # fmt: skip
+                    method, parsed, headers=outgoing, content=body or None, extensions=extensions
+                )
             except (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.InvalidURL) as error:
                 raise NotSent(
                     "unsendable", f"an HTTP client cannot send this request: {error}"
                 ) from None
-            except APIConnectionError as error:
-                if isinstance(error.__cause__, httpx.LocalProtocolError):
+            except TogglError as error:
+                cause = error.__cause__
+                if isinstance(cause, httpx.LocalProtocolError):
                     raise NotSent(
-                        "unsendable", f"an HTTP client cannot send this request: {error.__cause__}"
+                        "unsendable", f"an HTTP client cannot send this request: {cause}"
                     ) from None
-                if creates:
-                    self._adopt_lost_create(body)
                 raise
-            if creates and response.status_code >= 500:
-                self._adopt_lost_create(body)
-        self._learn(method, path, response)
-        if self.recorder is not None:
-            self.recorder(
-                _exchange(method, target, body, response, _auth_kind(auth, self._placeholder))
-            )
+        return httpx.Response(
+            response.status_code,
+            headers=[
+                (k, self.scrubber.text(v)) for k, v in response.headers.multi_items()
+                if k.lower() not in _HOP_BY_HOP
+            ],
+            content=self.scrubber.data(response.content),
+            request=response.request,
+        )  # fmt: skip
+
+    def _call_deadline(self, cleanup: bool) -> float:
+        """Seconds this call may take: the timeout, cut to the run's (or cleanup's) end."""
+        end = self.cleanup_deadline if cleanup else self.deadline
+        if end is None:
+            return self.timeout
+        left = end - time.monotonic()
+        if left <= 0:
+            raise NotSent("deadline", "the run reached its longest allowed duration")
+        return min(self.timeout, left)
+
+    # --- reads the gateway makes itself ---------------------------------------------------------
+
+    def read(
+        self, operation: Operation, params: Mapping[str, object], *, cleanup: bool, query: str = ""
+    ) -> httpx.Response:
+        """One read with the run's credentials (budgeted, recorded)."""
+        target = operation.path(**params) + (f"?{query}" if query else "")
+        headers = [("Authorization", self._authorization)]
+        response = self._forward(operation.method, target, headers, b"", cleanup=cleanup)
+        self._record(operation.method, target, b"", response, "credentials")
         return response
 
-    # --- creates that got no answer ----------------------------------------------------------
-
-    def _ids_now(self) -> set[int]:
-        """Every client id of the pinned workspace now (taken once, before the run's first create)."""
+    def list_all(self, resource: str, *, cleanup: bool) -> tuple[list[dict[str, Any]], int]:
+        """Every item of a resource in the pinned workspace (every status), and the pages read."""
         assert self.guard is not None
-        return {int(c["id"]) for c in self._list(None) if isinstance(c.get("id"), int)}
-
-    def _list(self, name: str | None) -> list[dict[str, Any]]:
-        assert self.guard is not None
-        found: list[dict[str, Any]] = []
-        page = 1
+        operation = self.api.find(resource, "list")
+        if operation is None:
+            raise Fault(f"the spec has no list operation of {resource}")
+        every = "&".join(
+            f"{f.parameter}={value}" for f in operation.filters
+            for value, meaning in f.values.items() if meaning == "any"
+        )  # fmt: skip
+        pages = Pages(operation.max_per_page)
         while True:
-            params: dict[str, Any] = {"status": "both", "page": page, "per_page": 200}
-            if name:
-                params["name"] = name
-            response = self._cleanup.get(
-                f"{self.upstream_url}/workspaces/{self.guard.workspace_id}/clients", params=params,
-                headers={"Authorization": self._authorization}, extensions={"toggl_cleanup": True},
-            )  # fmt: skip
-            items = (
-                [i for i in response.json() if isinstance(i, dict)]
-                if response.status_code == 200
-                else []
+            query = every
+            if operation.paged:
+                query += f"&page={pages.page}&per_page={pages.per_page}"
+            response = self.read(
+                operation,
+                {"workspace_id": self.guard.workspace_id},
+                cleanup=cleanup,
+                query=query.lstrip("&"),
             )
-            found += items
-            total = next(
-                (i.get("total_count") for i in items if isinstance(i.get("total_count"), int)), None
-            )
-            if len(items) < 200 or (total is not None and len(found) >= total):
-                return found
-            page += 1
-
-    def _adopt_lost_create(self, body: bytes) -> None:
-        """A create that answered nothing (or 5xx) may still have created the client: find it.
-
-        It is this run's when it has exactly the name sent (trimmed), was not there before the
-        run's first create, and was created by the run's user. Anything less is not adopted, and
-        the report names it.
-        """
-        try:
-            sent = json.loads(body)
-            name = trimmed(sent["name"])
-        except (ValueError, TypeError, KeyError, AttributeError):
-            return  # no name, no client
-        try:
-            candidates = [c for c in self._list(name) if c.get("name") == name]
-        except (NotSent, httpx.HTTPError, APIConnectionError):
-            self.lost_creates.append(
-                f"a create named {name!r} got no answer, and the workspace could not be read"
-            )
-            return
-        for client in candidates:
-            if client["id"] in (self._existing or set()) or client["id"] in self.ledger.created:
-                continue
-            if self._creator is not None and client.get("creator_id") == self._creator:
-                self.ledger.record_created(client)
-            else:
-                self.lost_creates.append(
-                    f"client {client['id']} {name!r} may be this run's lost create; not proven"
+            if response.status_code != 200:
+                raise NotSent(
+                    "not-ours",
+                    f"the workspace could not be read ({operation.label} answered {response.status_code})",
                 )
+            if not pages.take(_json(response)):
+                return pages.items, pages.page - 1
 
-    def _learn(self, method: str, path: str, response: httpx.Response) -> None:
-        """The ledger learns each create and each delete from the answer."""
-        if response.status_code != 200:
-            return
-        parts = path.strip("/").split("/")
-        if method == "POST" and len(parts) == 3 and parts[2] == "clients":
-            try:
-                created = response.json()
-            except ValueError:
+    def _snapshot(self, create: Operation) -> None:
+        """Before the first create of a resource: every id of it in the workspace."""
+        resource = create.resource or ""
+        with self._snapshot_lock:
+            if resource in self._before:
                 return
-            if isinstance(created, dict) and isinstance(created.get("id"), int):
-                self.ledger.record_created(created)
-                if isinstance(created.get("creator_id"), int):
-                    self._creator = created["creator_id"]
-        elif method == "DELETE" and len(parts) == 4 and parts[3].isdigit():
-            self.ledger.record_deleted(int(parts[3]))
+            items, pages = self.list_all(resource, cleanup=False)
+            self._before[resource] = {i["id"] for i in items if isinstance(i.get("id"), int)}
+            self.snapshot_pages = max(self.snapshot_pages, pages)
 
-    def learn_bulk_delete(self, ids: list[int]) -> None:
-        for client_id in ids:
-            self.ledger.record_deleted(client_id)
+    def created_resources(self) -> list[str]:
+        """The resources the run sent creates of (a snapshot was taken of each)."""
+        return list(self._before)
 
-    # --- serving ------------------------------------------------------------------------------
+    def existed_before(self, resource: str, resource_id: int) -> bool:
+        return resource_id in self._before.get(resource, set())
 
-    def start(self) -> str:
-        """Serve on a free loopback port; the API root URL to point every client at."""
-        gateway = self
+    def _prove_again(self, operation: Operation, ids: Iterable[int], *, cleanup: bool) -> None:
+        """A fresh read of each id before a write: it must show the run's proof, or be gone.
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+        An id that now holds something without the proof is disowned (never written to again)
+        and reported; one that cannot be read now is simply not written to.
+        """
+        assert self.guard is not None
+        ids = list(ids)
+        resource = operation.resource or ""
+        proven = self._proven_together(resource, ids, cleanup=cleanup) if len(ids) > 1 else set()
+        for resource_id in ids:
+            if resource_id in proven:
+                continue
+            entry = self.ledger.created.get(resource_id, {})
+            state, shown = self.proof_state(
+                entry.get("resource") or resource, resource_id, cleanup=cleanup
+            )
+            if state in ("ours", "gone"):
+                continue  # gone: nothing holds the id, the write can only be refused
+            if state == "other":
+                why = f"{resource} {resource_id}, created by this run, now reads as {shown}"
+                self.evidence.append(
+                    f"{why}: it does not carry the run's proof, so it is left alone"
+                )
+                self.ledger.record_disowned(resource_id, why)
+                raise NotSent(
+                    "not-ours", f"{resource} {resource_id} no longer carries the run's proof"
+                )
+            raise NotSent(
+                "not-ours",
+                f"{resource} {resource_id} could not be read to prove it the run's ({shown})",
+            )
 
-            def setup(self) -> None:
-                super().setup()
-                # Keep-alive clients wait for the body written after the headers: without this,
-                # Nagle's algorithm and delayed ACKs hold each answer back for 40 ms.
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def _proven_together(self, resource: str, ids: list[int], *, cleanup: bool) -> set[int]:
+        """The ids one read of several (the resource's get-many) shows with the run's proof; the
+        others are read one by one (an id a list leaves out is not proven gone)."""
+        assert self.guard is not None
+        operation = self.api.find(resource, "get-many")
+        if operation is None:
+            return set()
+        target = operation.path(**{operation.parameters[0]: self.guard.workspace_id})
+        headers = [("Authorization", self._authorization), ("Content-Type", "application/json")]
+        body = json.dumps(ids).encode()
+        response = self._forward(operation.method, target, headers, body, cleanup=cleanup)
+        self._record(operation.method, target, body, response, "credentials")
+        items = _json(response)
+        if response.status_code != 200 or not isinstance(items, list):
+            return set()
+        return {
+            item["id"] for item in items
+            if isinstance(item, dict) and item.get("id") in ids
+            and carries(item, self.ledger.markers.get(item["id"], self.guard.marker))
+        }  # fmt: skip
 
-            def _handle(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                target = self.path
-                if not target.startswith(API_PREFIX):
-                    self._reply(404, {}, json.dumps("Not Found").encode())
-                    return
-                target = target[len(API_PREFIX) :]
-                try:
-                    response = gateway.send(
-                        self.command, target, headers=dict(self.headers.items()), body=body
-                    )
-                except NotSent as refused:
-                    self._reply(
-                        REFUSED_STATUS,
-                        {GUARD_HEADER: refused.kind, "Content-Type": "application/json"},
-                        json.dumps(f"not sent: {refused.reason}").encode(),
-                    )
-                    return
-                except Exception as error:  # no answer from the server: the run reports it as such
-                    self._reply(
-                        REFUSED_STATUS,
-                        {GUARD_HEADER: "no-answer", "Content-Type": "application/json"},
-                        json.dumps(f"no answer from the server: {error}").encode(),
-                    )
-                    return
-                if method_is_bulk_delete(self.command, target) and response.status_code == 200:
-                    gateway.learn_bulk_delete(_ids(body))
-                headers = {
-                    k: v for k, v in response.headers.items() if k.lower() not in _HOP_BY_HOP
-                }
-                self._reply(response.status_code, headers, response.content)
+    def proof_state(self, resource: str, resource_id: int, *, cleanup: bool) -> tuple[str, str]:
+        """What a fresh read of one of the run's ids shows, and the answer in short: "ours" (the
+        proof), "gone" (404 or 410), "other" (something without the proof), or "unknown"."""
+        assert self.guard is not None
+        operation = self.api.find(resource, "get")
+        if operation is None:
+            raise Fault(f"the spec has no get operation of {resource}")
+        params = {
+            operation.parameters[0]: self.guard.workspace_id,
+            operation.parameters[-1]: resource_id,
+        }
+        response = self.read(operation, params, cleanup=cleanup)
+        shown = f"{response.status_code} {_short(response.content)}"
+        if response.status_code in (404, 410):
+            self.ledger.record_gone(resource_id)
+            return "gone", shown
+        item = _json(response)
+        if response.status_code != 200 or not isinstance(item, dict):
+            return "unknown", shown
+        mark = self.ledger.markers.get(resource_id, self.guard.marker)
+        if item.get("id") == resource_id and carries(item, mark):
+            return "ours", shown
+        return "other", shown
 
-            def _reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
-                self.send_response_only(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
+    # --- what the gateway learns from answers ---------------------------------------------------
 
-            def __getattr__(self, name: str) -> Any:
-                if name.startswith("do_"):  # every method, TRACE and invented ones included
-                    return self._handle
-                raise AttributeError(name)
+    def _learn(self, match: Match, body: bytes, response: httpx.Response) -> None:
+        operation = match.operation
+        status = response.status_code
+        if operation.action == "create" and status == 200:
+            self._adopt(operation, body, response)
+        elif operation.action == "delete" and 200 <= status < 300 and isinstance(match.target, int):
+            self.ledger.record_delete_answered(match.target)
+        elif operation.action == "delete-many" and 200 <= status < 300:
+            for resource_id in _ids(body):
+                self.ledger.record_delete_answered(resource_id)
+        elif (
+            operation.action == "get"
+            and status == 404
+            and isinstance(match.target, int)
+            and match.target in self.ledger.delete_answered
+        ):
+            self.ledger.record_gone(match.target)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass  # the run reports what matters; no request line with a URL goes to stderr
+    def _adopt(self, operation: Operation, body: bytes, response: httpx.Response) -> None:
+        """A create answered 200: its id is the run's only if the answer and a read prove it."""
+        assert self.guard is not None
+        resource = operation.resource or ""
+        answer = _json(response)
+        sent = dict(members(body) or [])
+        name = sent.get("name")
+        field = operation.body_fields.get("name")
+        if isinstance(name, str) and field is not None and field.trimmed:
+            name = trimmed(name)
+        problems = []
+        resource_id = answer.get("id") if isinstance(answer, dict) else None
+        if not isinstance(resource_id, int) or isinstance(resource_id, bool):
+            problems.append("no id")
+        else:
+            if self.existed_before(resource, resource_id):
+                problems.append(f"{resource} {resource_id} was in the workspace before the run")
+            if answer.get("name") != name:
+                problems.append(f"the name {answer.get('name')!r}, not the {name!r} sent")
+            if not carries(answer, self.guard.marker):
+                problems.append("no run's proof")
+        if not problems:
+            assert isinstance(resource_id, int)
+            state, shown = self.proof_state(resource, resource_id, cleanup=False)
+            if state == "ours":
+                self.ledger.record_created(resource, answer)
+                return
+            problems.append(f"a read right after answered {shown}")
+        self.evidence.append(
+            f"{operation.label}: a create answered {_short(response.content)}: {'; '.join(problems)}; "
+            "not taken for the run's (cleanup looks for what the run created by its proof)"
+        )
 
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(
-            target=self._server.serve_forever, name="contract-gateway", daemon=True
-        ).start()
-        return f"http://127.0.0.1:{self._server.server_address[1]}{API_PREFIX}"
+    # --- bookkeeping ------------------------------------------------------------------------------
+
+    def _record(
+        self, method: str, target: str, body: bytes, response: httpx.Response, auth: str
+    ) -> None:
+        if self.recorder is None:
+            return
+        path, _, query = target.partition("?")
+        exchange = Exchange.of(response, "")
+        self.recorder(
+            Exchange(
+                method=method, path=path, query=exchange.query, request_body=body,
+                status=exchange.status, headers=exchange.headers, body=exchange.body, auth=auth,
+            )
+        )  # fmt: skip
+
+    def fault(self) -> str:
+        """Note the exception being handled as a fault of the kit; its one-line summary."""
+        self.faults.append(self.scrubber.text(traceback.format_exc()))
+        return self.faults[-1].strip().splitlines()[-1]
+
+    class _Busy:
+        def __init__(self, gateway: Gateway) -> None:
+            self.gateway = gateway
+
+        def __enter__(self) -> None:
+            with self.gateway._idle:
+                self.gateway._inflight += 1
+
+        def __exit__(self, *exc: object) -> None:
+            with self.gateway._idle:
+                self.gateway._inflight -= 1
+                self.gateway._idle.notify_all()
+
+    def _busy(self) -> Gateway._Busy:
+        return Gateway._Busy(self)
+
+    def interrupt(self) -> None:
+        """From now on only cleanup goes out."""
+        self.stopping = True
+
+    def drain(self, seconds: float) -> bool:
+        """Wait up to `seconds` for requests in flight; whether none is left."""
+        end = time.monotonic() + seconds
+        with self._idle:
+            while self._inflight:
+                left = end - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(left)
+        return True
 
     def close(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
         self._run.close()
         self._cleanup.close()
         self._upstream.close()
 
 
-def _is_create(method: str, path: str) -> bool:
-    parts = path.strip("/").split("/")
-    return (
-        method == "POST" and len(parts) == 3 and parts[0] == "workspaces" and parts[2] == "clients"
-    )
-
-
-def method_is_bulk_delete(method: str, target: str) -> bool:
-    parts = target.split("?", 1)[0].strip("/").split("/")
-    return method == "POST" and len(parts) == 4 and parts[2:] == ["clients", "delete"]
+def _json(response: httpx.Response) -> Any:
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        return None
 
 
 def _ids(body: bytes) -> list[int]:
@@ -418,25 +599,21 @@ def _ids(body: bytes) -> list[int]:
         value = json.loads(body)
     except ValueError:
         return []
+    if isinstance(value, dict):
+        value = next((v for v in value.values() if isinstance(v, list)), [])
     return (
-        [int(v) for v in value if isinstance(v, int) and not isinstance(v, bool)]
+        [v for v in value if isinstance(v, int) and not isinstance(v, bool)]
         if isinstance(value, list)
         else []
     )
+
+
+def _short(content: bytes) -> str:
+    text = content[:160].decode("utf-8", errors="replace")
+    return repr(text + ("..." if len(content) > 160 else ""))
 
 
 def _auth_kind(header: str | None, placeholder: str) -> str:
     if header is None:
         return "none"
     return "credentials" if header == placeholder else "other"
-
-
-def _exchange(
-    method: str, target: str, body: bytes, response: httpx.Response, auth: str
-) -> Exchange:
-    path, _, query = target.partition("?")
-    exchange = Exchange.of(response, "")
-    return Exchange(
-        method=method, path=path, query=exchange.query, request_body=body, status=exchange.status,
-        headers=exchange.headers, body=exchange.body, auth=auth,
-    )  # fmt: skip

@@ -1,94 +1,142 @@
 """What a run against a server it did not start may send: the one rule, decided in one place.
 
-Reads are free in the pinned workspace (and `/me`); a create is allowed there; anything that
-changes or deletes an existing client is allowed only for a client this run created (the
-ledger's ids): by path id, and for every id-like token in a bulk body. Everything else is not
-sent. The rule is conservative where a server could be lenient: a path segment is read as Go
-would (percent-decoding, leading zeros), any run of digits in a bulk body counts as an id, and
-a write to a route the guard does not know is refused.
+Only the spec's operations pass (`ApiMap.match`, on a path normalised one way; a path a server
+or an HTTP client could read differently is refused before this). Then:
+
+- reads are free, in the pinned workspace and elsewhere (`/me` included, but only the spec's
+  operations: `GET /me` itself is none);
+- a create in the pinned workspace passes when its body carries the run's proof (so that what it
+  creates can be proven the run's) and names no other workspace;
+- anything that changes or deletes passes only for resources the run proved it created (the
+  ledger's), in the pinned workspace: the id in the path, and every run of digits in the body
+  (a bulk body, a restore's project ids); a body that would erase the proof, or name another
+  workspace, is refused too. Such a write must then find the proof again on a fresh read
+  (`Verdict.prove`), which the gateway does before sending it.
+
+A request that carries no credentials, or credentials other than the run's, cannot act as the
+run's user: it passes (it tests the server's 401 and 403), and nothing is learnt from it.
+The rule is conservative where a server could be lenient: an id is read as Go reads it (leading
+zeros, percent-encoding), and an unclear one is refused.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from urllib.parse import unquote
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
+from .apimap import MANY_ID_ACTIONS, Match, body_ids
 from .ledger import Ledger
+from .ownership import PROOF_FIELD, keeps_proof
 
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_DIGITS = re.compile(r"\d+")
+WORKSPACE_FIELDS = ("wid", "workspace_id")
 
 
 @dataclass(frozen=True)
 class Verdict:
     allowed: bool
     reason: str  # "read", "create", "ours", or why not: "not ours: client 61250143"
+    prove: tuple[int, ...] = field(default=())  # owned ids a fresh read must show still ours
+    create: bool = False
 
 
-def _as_id(digits: str) -> int | None:
-    """Digits as an int64 id (leading zeros allowed, as Go reads them); None past int64."""
-    significant = digits.lstrip("0") or "0"
-    return int(significant) if len(significant) <= 19 else None
+def _refused(reason: str) -> Verdict:
+    return Verdict(False, f"not ours: {reason}")
 
 
-def _segment_id(raw: str) -> int | None | str:
-    """A path segment as an id: an int, None when it cannot address anything, "?" when unclear."""
-    text = unquote(raw)
-    if not _DIGITS.search(text):
-        return None  # no digit at all: no server reads an id out of it
-    if text.isascii() and text.isdigit():
-        return _as_id(text)
-    return "?"
+def members(body: bytes) -> list[tuple[str, Any]] | None:
+    """The top-level members of a JSON object body, every occurrence of a repeated name
+    included; None when the body is not a JSON object."""
+    try:
+        value = json.loads(body, object_pairs_hook=lambda pairs: pairs)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, list) and all(isinstance(p, tuple) for p in value) else None
 
 
 class Guard:
-    def __init__(self, workspace_id: int, ledger: Ledger) -> None:
+    def __init__(self, workspace_id: int, ledger: Ledger, marker: str) -> None:
         self.workspace_id = workspace_id
         self.ledger = ledger
+        self.marker = marker
 
-    def decide(self, method: str, path: str, body: bytes = b"") -> Verdict:
-        """`path` is relative to the API root: `/workspaces/1001/clients/5`."""
-        parts = path.strip("/").split("/")
-        method = method.upper()
-        if parts[:1] == ["me"]:
-            return Verdict(
-                method in READ_METHODS, "read" if method in READ_METHODS else "not ours: /me writes"
-            )
-        if len(parts) < 3 or parts[0] != "workspaces" or parts[2] != "clients":
-            if method in READ_METHODS:
-                return Verdict(True, "read")
-            return Verdict(False, f"not ours: {method} {path} is no route the guard knows")
-        workspace = _segment_id(parts[1])
-        if workspace is not None and workspace != self.workspace_id:
-            return Verdict(False, f"not ours: workspace {unquote(parts[1])}")
-        rest = parts[3:]
-        if method in READ_METHODS or (method == "POST" and rest == ["data"]):
+    def decide(
+        self, method: str, match: Match | None, body: bytes = b"", *, as_user: bool = True
+    ) -> Verdict:
+        if match is None:
+            return _refused(f"{method} is no operation of the spec on this path")
+        operation = match.operation
+        if operation.reads:
             return Verdict(True, "read")
-        if method == "POST" and not rest:
-            return Verdict(True, "create")
-        if method == "POST" and rest in (["archive"], ["delete"]):
-            return self._bulk(body)
-        if (
-            len(rest) == 1
-            and method in ("PUT", "DELETE")
-            or (len(rest) == 2 and method == "POST" and rest[1] in ("archive", "restore"))
-        ):
-            return self._client(rest[0])
-        return Verdict(False, f"not ours: {method} {path} is no route the guard knows")
+        if not as_user:
+            return Verdict(True, "read")  # no credentials of the run's: it cannot change anything
+        workspace = match.read_id("workspace_id") if "workspace_id" in match.params else None
+        if workspace != self.workspace_id:
+            return _refused(f"workspace {match.params.get('workspace_id', '(none)')}")
+        foreign_workspace = self._names_another_workspace(body)
+        if foreign_workspace:
+            return _refused(foreign_workspace)
+        if operation.action == "create":
+            return self._create(body)
+        if operation.action in MANY_ID_ACTIONS:
+            return self._owned(body_ids(body), operation.resource, "ids in the body")
+        if operation.id_parameter is None:
+            return _refused(f"{operation.label} changes something the guard cannot tell")
+        target = match.target
+        if target is None:
+            return Verdict(True, "ours")  # no id at all: the server can only refuse it
+        if not isinstance(target, int):
+            return _refused(f"{operation.resource} {match.params[operation.id_parameter]!r}")
+        erasing = self._erases_proof(body)
+        if erasing:
+            return _refused(erasing)
+        verdict = self._owned({target}, operation.resource, f"{operation.resource} {target}")
+        if not verdict.allowed:
+            return verdict
+        others = body_ids(body) - {target}
+        if operation.action != "update" and others:  # a restore's project ids, say
+            extra = self._owned(others, None, "ids in the body")
+            if not extra.allowed:
+                return extra
+            return Verdict(True, "ours", tuple(sorted({target} | others)))
+        return verdict
 
-    def _client(self, raw: str) -> Verdict:
-        client = _segment_id(raw)
-        if client is None:
-            return Verdict(True, "ours")  # no id in it: the server can only refuse it
-        if isinstance(client, int) and client in self.ledger.owned:
-            return Verdict(True, "ours")
-        return Verdict(False, f"not ours: client {unquote(raw)}")
+    # --- the parts ------------------------------------------------------------------------------
 
-    def _bulk(self, body: bytes) -> Verdict:
-        tokens = _DIGITS.findall(body.decode("utf-8", errors="replace"))
-        ids = {_as_id(token) for token in tokens}
-        foreign = sorted(i for i in ids if i and i not in self.ledger.owned)
+    def _create(self, body: bytes) -> Verdict:
+        fields = members(body)
+        if fields is None:
+            return _refused("a create whose body cannot carry the run's proof")
+        proofs = [value for name, value in fields if name == PROOF_FIELD]
+        if not proofs or not all(keeps_proof(value, self.marker) for value in proofs):
+            return _refused(f"a create without the run's proof in `{PROOF_FIELD}`")
+        return Verdict(True, "create", create=True)
+
+    def _owned(self, ids: Iterable[int], resource: str | None, what: str) -> Verdict:
+        ids = set(ids)
+        foreign = sorted(i for i in ids if not self.ledger.owns(i, resource))
         if foreign:
-            return Verdict(False, f"not ours: clients {', '.join(map(str, foreign[:5]))}")
-        return Verdict(True, "ours")
+            shown = ", ".join(map(str, foreign[:5]))
+            return _refused(
+                f"{resource or 'resource'} {shown}" if len(ids) == 1 else f"{what}: {shown}"
+            )
+        return Verdict(True, "ours", tuple(sorted(ids)))
+
+    def _erases_proof(self, body: bytes) -> str | None:
+        fields = members(body)
+        if fields is None:
+            return None  # not an object: no field of it can change
+        if any(name == PROOF_FIELD and not keeps_proof(v, self.marker) for name, v in fields):
+            return f"a write that would erase the run's proof from `{PROOF_FIELD}`"
+        return None
+
+    def _names_another_workspace(self, body: bytes) -> str | None:
+        for name, value in members(body) or []:
+            if name in WORKSPACE_FIELDS and not (
+                isinstance(value, int)
+                and not isinstance(value, bool)
+                and value == self.workspace_id
+            ):
+                return f"a body naming workspace {value!r} in `{name}`"
+        return None

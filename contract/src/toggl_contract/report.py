@@ -11,9 +11,11 @@ Exit codes (the README lists them too):
        to that plan is not being cut short.)
     4  leftovers: cleanup could not delete everything the run created (ids listed; see
        `make contract-cleanup`)
+    5  fault: the kit itself failed (a bug of the kit, never a verdict on the server); cleanup
+       ran, and the traceback is in the run's report folder (`traceback.txt`)
     130 interrupted (Ctrl-C, SIGTERM); cleanup ran first
 
-A run that verified nothing never exits 0. When several apply, the first of 4, 1, 130, 3 wins.
+A run that verified nothing never exits 0. When several apply, the first of 4, 5, 1, 130, 3 wins.
 """
 
 from __future__ import annotations
@@ -24,19 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-OPERATIONS = (
-    "GET /workspaces/{workspace_id}/clients",
-    "POST /workspaces/{workspace_id}/clients",
-    "GET /workspaces/{workspace_id}/clients/{client_id}",
-    "PUT /workspaces/{workspace_id}/clients/{client_id}",
-    "DELETE /workspaces/{workspace_id}/clients/{client_id}",
-    "POST /workspaces/{workspace_id}/clients/{client_id}/archive",
-    "POST /workspaces/{workspace_id}/clients/{client_id}/restore",
-    "POST /workspaces/{workspace_id}/clients/data",
-    "POST /workspaces/{workspace_id}/clients/archive",
-    "POST /workspaces/{workspace_id}/clients/delete",
-    "GET /me/clients",
-)
+from .scrub import Scrubber
 
 
 class ExitCode(enum.IntEnum):
@@ -45,6 +35,7 @@ class ExitCode(enum.IntEnum):
     USAGE = 2
     INCOMPLETE = 3
     LEFTOVERS = 4
+    FAULT = 5
     INTERRUPTED = 130
 
 
@@ -78,10 +69,9 @@ class OperationTally:
 @dataclass
 class Report:
     title: str
+    labels: list[str]  # every operation of the spec, as `METHOD /path`
     steps: list[Step] = field(default_factory=list)
-    operations: dict[str, OperationTally] = field(
-        default_factory=lambda: {op: OperationTally() for op in OPERATIONS}
-    )
+    operations: dict[str, OperationTally] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
     unverified: Counter[str] = field(default_factory=Counter)
     answers: dict[str, str] = field(default_factory=dict)
@@ -89,6 +79,11 @@ class Report:
     interrupted: bool = False
     leftovers: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    faults: list[str] = field(default_factory=list)  # tracebacks of the kit's own failures
+
+    def __post_init__(self) -> None:
+        for label in self.labels:
+            self.operations.setdefault(label, OperationTally())
 
     def exercised(self) -> set[str]:
         """Operations that a passing step or a passing generated case reached."""
@@ -97,11 +92,13 @@ class Report:
         return done
 
     def unexercised(self) -> list[str]:
-        return [op for op in OPERATIONS if op not in self.exercised()]
+        return [op for op in self.labels if op not in self.exercised()]
 
     def exit_code(self) -> ExitCode:
         if self.leftovers:
             return ExitCode.LEFTOVERS
+        if self.faults:
+            return ExitCode.FAULT
         if self.failures or any(step.outcome == "failed" for step in self.steps):
             return ExitCode.DRIFT
         if self.interrupted:
@@ -160,7 +157,7 @@ class Report:
         lines.append(f"result: {code.name.lower()} (exit {int(code)})")
         return "\n".join(lines)
 
-    def write_junit(self, path: Path) -> None:
+    def write_junit(self, path: Path, scrubber: Scrubber | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         suite = ET.Element("testsuite", name=self.title)
         cases = 0
@@ -198,4 +195,5 @@ class Report:
         suite.set("skipped", str(skipped))
         out = ET.SubElement(suite, "system-out")
         out.text = self.summary()
-        ET.ElementTree(suite).write(path, encoding="unicode", xml_declaration=True)
+        text = ET.tostring(suite, encoding="unicode", xml_declaration=True)
+        path.write_text(scrubber.text(text) if scrubber else text, encoding="utf-8")

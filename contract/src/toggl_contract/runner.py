@@ -33,6 +33,7 @@ from schemathesis.generation.hypothesis.builder import (
     create_test,
 )
 
+from .apimap import ApiMap
 from .checks import (
     NoBodyWhereNoneDeclared,
     SemanticsCheck,
@@ -40,7 +41,8 @@ from .checks import (
     names_refused_only_when_taken,
 )
 from .exchange import Exchange
-from .gateway import GUARD_HEADER, REFUSED_STATUS
+from .gateway import GUARD_HEADER, REFUSED_STATUS, KitFault
+from .ownership import PROOF_FIELD
 from .report import Failure, Report
 from .rules import Unverified
 
@@ -56,6 +58,10 @@ follow-up read of a check."""
 
 class StopRun(BaseException):
     """The gateway stopped sending (budget or quota): no further case can be tested."""
+
+
+NOT_SENT = frozenset({"not-ours", "unclear", "unsendable"})
+STOPPED = frozenset({"budget", "quota", "deadline", "interrupted"})
 
 
 class _StopOperation(BaseException):
@@ -81,16 +87,19 @@ def _header(response: schemathesis.Response, name: str) -> str | None:
 class GatewayReader:
     """The rules' follow-up reads, through the gateway with the run's credentials."""
 
-    def __init__(self, http: httpx.Client, workspace_id: int) -> None:
+    def __init__(self, http: httpx.Client, workspace_id: int, marker: str) -> None:
         self.http = http
         self.workspace_id = workspace_id
+        self.marker = marker  # what the run's creates carry in their notes
         self.api_path = http.base_url.path.rstrip("/")
 
     def _send(self, method: str, path: str, **kwargs: Any) -> Exchange:
         response = self.http.request(method, path, **kwargs)
         refused = response.headers.get(GUARD_HEADER)
+        if refused == "fault":
+            raise KitFault(response.json())
         if refused:
-            raise Unverified(f"{method} {path} was not sent ({refused}): {response.text}")
+            raise Unverified(f"{method} {path} was not sent ({refused}): {response.json()}")
         return Exchange.of(response, self.api_path)
 
     def get_client(self, client_id: int) -> Exchange:
@@ -124,7 +133,11 @@ class GatewayReader:
             page += 1
 
     def create(self, name: str) -> Exchange:
-        return self._send("POST", f"/workspaces/{self.workspace_id}/clients", json={"name": name})
+        return self._send(
+            "POST",
+            f"/workspaces/{self.workspace_id}/clients",
+            json={"name": name, "notes": self.marker},
+        )
 
     def me(self, since: int | None = None) -> Exchange:
         return self._send("GET", "/me/clients", params={} if since is None else {"since": since})
@@ -141,8 +154,13 @@ class PropertyRun:
         position: Callable[[], tuple[int, Exchange | None]],
         reproduce: Callable[[int, Exchange | None], str],
         budget_left: Callable[[], int | None] = lambda: None,
+        headers: dict[str, str] | None = None,
+        proof: tuple[str, int] | None = None,
+        api: ApiMap | None = None,
     ) -> None:
         self.schema = schema
+        self.proof = proof  # against a server the run did not start: (the run's proof, workspace)
+        self.api = api
         self.report = report
         self.checks: list[Any] = [
             semantics,
@@ -161,6 +179,8 @@ class PropertyRun:
         # the gateway is on loopback, so nothing from the environment (proxies) applies.
         self.session = requests.Session()
         self.session.trust_env = False
+        self.headers = headers or {}  # the run's credential: the gateway serves nothing else
+        self.session.headers.update(self.headers)
 
     def run(self) -> None:
         try:
@@ -218,23 +238,48 @@ class PropertyRun:
 
     def _call(self, case: schemathesis.Case[Any]) -> schemathesis.Response:
         self._spend()
+        if self.proof is not None:
+            self._carry_proof(case)
         response = case.call(session=self.session)
         refused = _header(response, GUARD_HEADER)
-        if refused in ("not-ours", "unsendable"):
+        if refused is None:
+            return response
+        if refused in NOT_SENT:
             tally = self.report.operations[case.operation.label]
-            if refused == "not-ours":
-                tally.not_ours += 1
-            else:
+            if refused == "unsendable":
                 tally.unsendable += 1
+            else:
+                tally.not_ours += 1
             hypothesis.reject()
-        if refused in ("budget", "quota", "deadline"):
+        if refused in STOPPED:
             raise StopRun(response.json())
         if refused == "no-answer":
             self.report.failures.append(
                 Failure(case.operation.label, response.json(), self.reproduce(*self.position()))
             )
             raise _StopOperation
-        return response
+        raise KitFault(response.json())
+
+    def _carry_proof(self, case: schemathesis.Case[Any]) -> None:
+        """What a create or update sends carries the run's proof, and names no other workspace.
+
+        Only values that cannot change a case's validity are touched: a string where a string is
+        (or nothing was), the pinned workspace where an integer is. A case whose values cannot be
+        made to carry the proof is left as generated; the gateway does not send it.
+        """
+        assert self.proof is not None and self.api is not None
+        mark, workspace_id = self.proof
+        action = self.api.by_label(case.operation.label).action
+        body = case.body
+        if action not in ("create", "update") or not isinstance(body, dict):
+            return
+        notes = body.get(PROOF_FIELD)
+        if (notes is None and action == "create" and PROOF_FIELD not in body) or (
+            isinstance(notes, str) and mark not in notes
+        ):
+            body[PROOF_FIELD] = f"{notes} {mark}" if notes else mark
+        if isinstance(body.get("wid"), int) and not isinstance(body["wid"], bool):
+            body["wid"] = workspace_id
 
     def _judge(
         self, case: schemathesis.Case[Any], response: schemathesis.Response, phase: str
@@ -245,7 +290,11 @@ class PropertyRun:
         tally.by_phase[phase] += 1
         position = self.position()
         try:
-            case.validate_response(response, additional_checks=self.checks)
+            case.validate_response(
+                response,
+                additional_checks=self.checks,
+                transport_kwargs={"headers": self.headers},  # the checks' probes carry it too
+            )
         except FailureGroup as group:
             # A check's own request that the gateway did not send got the gateway's 499: what it
             # would have found is unverified, not a failure of the server.

@@ -2,10 +2,15 @@
 the cleanup, the report.
 
 Against the emulator it starts itself (`make contract`), the run is unguarded and unbudgeted: every
-phase of schemathesis at full strength. Against any other server (`make contract` with
-`TOGGL_API_URL`, `make contract-live`) the gateway guards, budgets and paces it, and the run cleans
-up by id whatever happens: on success, on a failed check, on an exception, on Ctrl-C or SIGTERM
-(a second signal during cleanup is noted, not obeyed).
+phase of schemathesis at full strength. Against any other server (`toggl-contract run` with
+`TOGGL_API_URL`, `toggl-contract live`) the gateway guards, budgets and paces it, and the run cleans
+up by id whatever happens: on success, on a failed check, on a fault of the kit, on Ctrl-C or
+SIGTERM (a second signal during cleanup is noted, not obeyed), and when the longest allowed
+duration passes, even in the middle of a request. Cleanup itself is bounded: it waits for a
+request in flight at most one timeout, and takes at most `CLEANUP_TIMEOUTS` timeouts in all.
+
+Whatever the server sends back, the credentials reach no output: the gateway scrubs every answer,
+and stdout, stderr and every report file go through the same scrubber.
 """
 
 from __future__ import annotations
@@ -16,8 +21,8 @@ import signal
 import sys
 import time
 import tomllib
+import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -29,48 +34,46 @@ from schemathesis.config import SchemathesisConfig
 from toggl_emulator.seed import DEFAULT_SEED
 from toggl_emulator.server import EmulatorProcess
 
+from .apimap import ApiMap
 from .cassette import Recorder, Redactor
 from .checks import NoBodyWhereNoneDeclared, SemanticsCheck, install_hooks
-from .cleanup import MAX_RUN_SECONDS, Outcome, delete_owned, marker, new_run_id, proof
-from .gateway import Budget, Gateway, basic_header
+from .cleanup import Outcome, clean_up
+from .gateway import Budget, Gateway, KitFault, basic_header
 from .guard import Guard
 from .ledger import Ledger
-from .report import ExitCode, Report
+from .ownership import marker, new_run_id, proof
+from .relay import Relay
+from .report import ExitCode, Failure, Report
 from .repro import Reproductions
 from .rules import Semantics
 from .runner import GatewayReader, Generation, PropertyRun, StopRun
+from .scrub import ScrubbedStream, Scrubber
+from .settings import RunSettings
 from .walk import Walk
 
-LIVE_API_URL = "https://api.track.toggl.com/api/v9"
 PLACEHOLDER_AUTH = ("toggl-contract-run", "api_token")
 PLACEHOLDER = basic_header(*PLACEHOLDER_AUTH)
 """What schemathesis and every report see instead of the real credentials; the gateway swaps it."""
+CLEANUP_TIMEOUTS = 5
+"""Cleanup takes at most this many request timeouts (plus the pacing of its requests), after at
+most one more for a request still in flight."""
+TRACEBACK = "traceback.txt"
 
 
-@dataclass(frozen=True)
-class Settings:
-    external: bool  # a server the run did not start: guarded, budgeted, paced, cleaned up
-    base_url: str
-    token: str
-    workspace_id: int
-    budget: int | None
-    interval: float
-    generation: Generation
-    reports: Path  # this run's folder: junit.xml, cassette.jsonl
-    ledgers: Path
-    spec: Path
-    config: Path  # schemathesis.toml
+class RunDeadline(BaseException):
+    """The run reached its longest allowed duration (raised in the main thread, whatever it does)."""
 
 
-def load_schema(settings: Settings, base_url: str) -> Any:
+def load_schema(settings: RunSettings, base_url: str, headers: dict[str, str]) -> Any:
     data = (
         tomllib.loads(settings.config.read_text(encoding="utf-8"))
-        if settings.config.is_file()
+        if settings.config is not None and settings.config.is_file()
         else {}
     )
     data["base-url"] = base_url
     data["auth"] = basic_auth(settings.spec, *PLACEHOLDER_AUTH)
     data["parameters"] = {"path.workspace_id": settings.workspace_id}
+    data["headers"] = {**data.get("headers", {}), **headers}  # the run's credential, for probes too
     schema = schemathesis.openapi.from_path(
         settings.spec, config=SchemathesisConfig.from_dict(data)
     )
@@ -102,19 +105,28 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+def _raise_deadline(signum: int, frame: FrameType | None) -> None:
+    raise RunDeadline()
+
+
 @contextlib.contextmanager
-def signals_interrupt() -> Iterator[None]:
-    """SIGTERM interrupts like Ctrl-C does, so that cleanup runs either way."""
+def signals_interrupt(seconds: int) -> Iterator[None]:
+    """SIGTERM interrupts like Ctrl-C does, and the longest allowed duration interrupts too, so
+    that cleanup runs either way, even in the middle of a request."""
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    previous_alarm = signal.signal(signal.SIGALRM, _raise_deadline)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous_alarm)
         signal.signal(signal.SIGTERM, previous)
 
 
 @contextlib.contextmanager
 def signals_noted(what: str) -> Iterator[None]:
-    """During cleanup a signal is reported and ignored: leaving now would leave clients behind."""
+    """During cleanup a signal is reported and ignored: leaving now would leave data behind."""
 
     def note(signum: int, frame: FrameType | None) -> None:
         print(
@@ -132,7 +144,18 @@ def signals_noted(what: str) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def server_for(settings: Settings) -> Iterator[str]:
+def scrubbed_output(scrubber: Scrubber) -> Iterator[None]:
+    """stdout and stderr through the scrubber, for the whole run."""
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = ScrubbedStream(out, scrubber), ScrubbedStream(err, scrubber)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+@contextlib.contextmanager
+def server_for(settings: RunSettings) -> Iterator[str]:
     if settings.external:
         yield settings.base_url
         return
@@ -140,87 +163,144 @@ def server_for(settings: Settings) -> Iterator[str]:
         yield emulator.base_url
 
 
-def run(settings: Settings) -> ExitCode:
+def run(settings: RunSettings) -> ExitCode:
+    """The run, its report and its exit code; a fault of the kit is exit 5, never 1."""
+    scrubber = Scrubber.for_token(settings.token)
+    settings.reports.mkdir(parents=True, exist_ok=True)
+    (settings.reports / TRACEBACK).unlink(missing_ok=True)
+    with scrubbed_output(scrubber):
+        try:
+            return _run(settings, scrubber)
+        except Exception:  # noqa: BLE001 - the kit's own fault: its own exit code and a traceback
+            return _faulted(settings, scrubber.text(traceback.format_exc()))
+
+
+def _faulted(settings: RunSettings, trace: str) -> ExitCode:
+    path = settings.reports / TRACEBACK
+    path.write_text(trace, encoding="utf-8")
+    print(f"contract: the kit itself failed ({trace.strip().splitlines()[-1]}); traceback in {path}",
+          file=sys.stderr, flush=True)  # fmt: skip
+    print(f"result: fault (exit {int(ExitCode.FAULT)})", flush=True)
+    return ExitCode.FAULT
+
+
+def _run(settings: RunSettings, scrubber: Scrubber) -> ExitCode:
     run_id = new_run_id()
     started = int(time.time()) - 5
-    title = f"contract {'run against ' + settings.base_url if settings.external else 'run against the emulator'}"
-    report = Report(title)
-    settings.reports.mkdir(parents=True, exist_ok=True)
-    ledger = Ledger(settings.ledgers / f"{run_id}.jsonl" if settings.external else None)
+    api = ApiMap.load(settings.spec)
+    where = "against " + settings.base_url if settings.external else "against the emulator"
+    report = Report(f"contract run {where}", [op.label for op in api.operations])
+    ledger = Ledger(settings.ledgers / f"{run_id}.jsonl" if settings.external else None, scrubber)
     ledger.start(run_id=run_id, workspace_id=settings.workspace_id, base_url=settings.base_url,
                  proof=proof(settings.token, run_id),  # whose run: only this token's cleanup acts on it
-                 started=started, deadline=started + MAX_RUN_SECONDS)  # fmt: skip
+                 started=started, deadline=started + settings.max_seconds)  # fmt: skip
     cassette = settings.reports / "cassette.jsonl"
     reproductions = Reproductions(
-        settings.base_url if settings.external else None, cassette, ledger
-    )
-    print(f"contract: {title}, workspace {settings.workspace_id}, run {run_id}, seed {settings.generation.seed}"
+        settings.base_url if settings.external else None, cassette, ledger, settings.spec,
+        settings.workspace_id,
+    )  # fmt: skip
+    print(f"contract: run {where}, workspace {settings.workspace_id}, run {run_id}, seed {settings.seed}"
           + (f", budget {settings.budget} requests" if settings.budget else ""), flush=True)  # fmt: skip
-    with server_for(settings) as upstream, signals_interrupt():
+    mark = marker(settings.token, run_id)
+    with server_for(settings) as upstream:
         recorder = Recorder(
             cassette,
             Redactor(settings.workspace_id, (lambda i: i in ledger.created) if settings.external else (lambda i: True)),
             {"run_id": run_id, "recorded_from": "external" if settings.external else "emulator",
-             "spec_sha256": _sha256(settings.spec)},
+             "spec_sha256": hashlib.sha256(settings.spec.read_bytes()).hexdigest()},
+            scrubber,
         )  # fmt: skip
-        budget = Budget(settings.budget, reserve=lambda: 2 * len(ledger.owned) + 2)
+        budget = Budget(settings.budget)
         gateway = Gateway(
-            upstream,
-            authorization=basic_header(settings.token),
-            placeholder=PLACEHOLDER,
-            guard=Guard(settings.workspace_id, ledger) if settings.external else None,
-            ledger=ledger,
-            budget=budget,
-            interval=settings.interval,
-            recorder=recorder,
-            deadline=time.monotonic() + MAX_RUN_SECONDS,
+            upstream, api=api, authorization=basic_header(settings.token), placeholder=PLACEHOLDER,
+            guard=Guard(settings.workspace_id, ledger, mark) if settings.external else None,
+            ledger=ledger, budget=budget, interval=settings.interval, recorder=recorder,
+            deadline=time.monotonic() + settings.max_seconds, timeout=settings.timeout,
+            scrubber=scrubber,
+        )  # fmt: skip
+        budget.reserve = lambda: (
+            3 * len(ledger.owned) + (gateway.snapshot_pages if gateway.creates_sent else 0)
         )
-        url = gateway.start()
-        http = httpx.Client(base_url=url, auth=PLACEHOLDER_AUTH, timeout=120)
-        try:
-            _test(settings, report, url, http, run_id, started, recorder, reproductions, budget)
-        except StopRun as stop:
-            report.stopped = str(stop)
-        except KeyboardInterrupt:
-            report.interrupted = True
-            print("contract: interrupted; cleaning up", file=sys.stderr, flush=True)
-        finally:
-            with signals_noted("cleanup"):
-                if settings.external:
-                    outcome = Outcome()
-                    delete_owned(gateway, PLACEHOLDER, settings.workspace_id, outcome)
-                    if outcome.deleted:
-                        print(
-                            f"contract: cleanup deleted {len(outcome.deleted)} client(s) of this run by id",
-                            flush=True,
-                        )
-                    report.leftovers = sorted(ledger.owned)
-                ledger.end()
-                _finish(report, gateway, settings, recorder)
-                http.close()
-                gateway.close()
+        relay = Relay(gateway)
+        with relay as url:
+            http = httpx.Client(
+                base_url=url, auth=PLACEHOLDER_AUTH, headers=relay.headers, timeout=None
+            )
+            try:
+                with signals_interrupt(settings.max_seconds):
+                    _test(settings, report, api, url, relay.headers, http, run_id, started, recorder,
+                          reproductions, budget, mark)  # fmt: skip
+            except StopRun as stop:
+                report.stopped = str(stop)
+            except RunDeadline:
+                report.stopped = (
+                    f"the run reached its longest allowed duration ({settings.max_seconds} s)"
+                )
+            except KeyboardInterrupt:
+                report.interrupted = True
+                print("contract: interrupted; cleaning up", file=sys.stderr, flush=True)
+            except KitFault:
+                pass  # the gateway noted its traceback
+            except Exception:  # noqa: BLE001 - the kit's own fault: cleanup first, then exit 5
+                report.faults.append(scrubber.text(traceback.format_exc()))
+            finally:
+                gateway.interrupt()
+                with signals_noted("cleanup"):
+                    _clean_up(settings, report, gateway, ledger)
+                    report.faults += gateway.faults
+                    _finish(report, gateway, settings, recorder, scrubber)
+                    http.close()
+                    gateway.close()
     print(report.summary(), flush=True)
     return report.exit_code()
 
 
-def _test(settings: Settings, report: Report, url: str, http: httpx.Client, run_id: str, started: int,
-          recorder: Recorder, reproductions: Reproductions, budget: Budget) -> None:  # fmt: skip
-    schema = load_schema(settings, url)
-    reader = GatewayReader(http, settings.workspace_id)
+def _clean_up(settings: RunSettings, report: Report, gateway: Gateway, ledger: Ledger) -> None:
+    if settings.external:
+        requests = 3 * len(ledger.owned) + gateway.snapshot_pages
+        gateway.cleanup_deadline = (
+            time.monotonic()
+            + settings.timeout * (CLEANUP_TIMEOUTS + 1)
+            + settings.interval * requests
+        )
+        try:
+            outcome = clean_up(gateway, PLACEHOLDER, drain_seconds=settings.timeout)
+        except Exception:  # noqa: BLE001 - what could not be deleted is still listed below
+            report.faults.append(traceback.format_exc())
+            outcome = Outcome()
+        if outcome.deleted:
+            print(
+                f"contract: cleanup deleted {len(outcome.deleted)} of this run's resources by id",
+                flush=True,
+            )
+        report.notes += [f"cleanup: {line}" for line in outcome.left + outcome.failed]
+        report.leftovers = sorted(ledger.owned)
+    report.failures += [Failure("ownership", evidence) for evidence in gateway.evidence]
+    ledger.end()
+
+
+def _test(settings: RunSettings, report: Report, api: ApiMap, url: str, headers: dict[str, str],
+          http: httpx.Client, run_id: str, started: int, recorder: Recorder,
+          reproductions: Reproductions, budget: Budget, mark: str) -> None:  # fmt: skip
+    schema = load_schema(settings, url, headers)
+    reader = GatewayReader(http, settings.workspace_id, mark)
     semantics = Semantics(settings.workspace_id, reader)
     print("contract: the deterministic walk", flush=True)
     Walk(
         http, schema, semantics, report, workspace_id=settings.workspace_id,
-        prefix=f"toggl-contract-{run_id}-", marker=marker(settings.token, run_id), started=started,
+        prefix=f"toggl-contract-{run_id}-", marker=mark, started=started,
         reproduce=lambda exchange: reproductions.command(recorder.count, exchange),
     ).run()  # fmt: skip
     print("contract: schemathesis (examples, coverage, fuzzing, stateful)", flush=True)
     check = SemanticsCheck(semantics)
     spec = yaml.safe_load(settings.spec.read_text(encoding="utf-8"))
+    generation = Generation(settings.max_examples, settings.seed, settings.stateful_examples,
+                            settings.stateful_steps)  # fmt: skip
     property_run = PropertyRun(
-        schema, report, check, NoBodyWhereNoneDeclared(spec), settings.generation,
+        schema, report, check, NoBodyWhereNoneDeclared(spec), generation,
         position=lambda: (recorder.count, recorder.last), reproduce=reproductions.command,
-        budget_left=lambda: budget.left(cleanup=False),
+        budget_left=lambda: budget.left(cleanup=False), headers=headers,
+        proof=(mark, settings.workspace_id) if settings.external else None, api=api,
     )  # fmt: skip
     try:
         property_run.run()
@@ -228,20 +308,20 @@ def _test(settings: Settings, report: Report, url: str, http: httpx.Client, run_
         report.unverified.update(check.unverified)
 
 
-def _finish(report: Report, gateway: Gateway, settings: Settings, recorder: Recorder) -> None:
+def _finish(report: Report, gateway: Gateway, settings: RunSettings, recorder: Recorder,
+            scrubber: Scrubber) -> None:  # fmt: skip
     tally = gateway.tally
     if settings.external:
         report.notes.append(
             f"requests sent upstream: {tally.sent} of a budget of {settings.budget}; 429s waited out: "
             f"{tally.throttled}; not sent, not ours: {sum(tally.not_ours.values())}"
         )
-    report.notes += [f"LOST CREATE: {lost}" for lost in gateway.lost_creates]
     report.notes.append(f"exchanges recorded: {recorder.count} in {recorder.path}")
-    report.write_junit(settings.reports / "junit.xml")
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    if report.faults:
+        path = settings.reports / TRACEBACK
+        path.write_text(scrubber.text("\n\n".join(report.faults)), encoding="utf-8")
+        report.notes.append(f"the kit itself failed: traceback in {path}")
+    report.write_junit(settings.reports / "junit.xml", scrubber)
 
 
 def emulator_credentials() -> tuple[str, int]:

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+from schemathesis.core.failures import FailureGroup
 
 from .exchange import NO_JSON, Exchange
-from .gateway import GUARD_HEADER
+from .gateway import GUARD_HEADER, KitFault
 from .report import Report, Step
 from .rules import NAME_TAKEN, RuleViolation, Semantics
 
@@ -79,8 +80,10 @@ class Walk:
         refused = response.headers.get(GUARD_HEADER)
         if refused == "no-answer":
             raise StepFailed(f"{method} {template}: {response.json()}")
+        if refused == "fault":
+            raise KitFault(response.json())
         if refused:
-            raise StepStopped(f"{method} {template} was not sent: {response.json()}")
+            raise StepStopped(f"{method} {template} was not sent ({refused}): {response.json()}")
         exchange = Exchange.of(response, self.api_path)
         self.last = exchange
         operation = self.schema[template][method]
@@ -96,9 +99,14 @@ class Walk:
         ):
             try:
                 operation.validate_response(response)
-            except Exception as failure:  # schemathesis' FailureGroup: every violation in one
+            except FailureGroup as group:  # every violation of the answer, one line each
+                lines = [
+                    f"{getattr(f, 'title', type(f).__name__)}: {_first_line(f)}"
+                    for f in group.exceptions
+                ]
                 raise StepFailed(
-                    f"{method} {template}: the response does not match the spec: {failure}\n  reproduce: {self.reproduce(exchange)}"
+                    f"{method} {template}: the response does not match the spec: {'; '.join(lines)}"
+                    f"\n  reproduce: {self.reproduce(exchange)}"
                 ) from None
         try:
             self.semantics.check(exchange, follow_up=False)
@@ -160,7 +168,9 @@ class Walk:
                                                   "external_reference": "contract-a"}).answer  # fmt: skip
             _expect(a["name"] == f"{self.prefix}a", f"create kept the name {a['name']!r} untrimmed")
             s["a"] = a
-            taken = self.call(CLIENTS, "POST", json={"name": a["name"].upper()}, expect=400)
+            taken = self.call(
+                CLIENTS, "POST", json={"name": a["name"].upper(), "notes": self.marker}, expect=400
+            )
             _expect(
                 taken.answer == NAME_TAKEN, f"a taken name (another case) answered {taken.body!r}"
             )
@@ -344,6 +354,11 @@ class Walk:
 
 class PlanLimit(Exception):
     """The workspace's plan refuses a feature (402, premium only): its checks go unverified."""
+
+
+def _first_line(failure: BaseException) -> str:
+    message = str(getattr(failure, "message", failure)).strip()
+    return message.splitlines()[0] if message else ""
 
 
 def _expect(condition: object, message: str) -> None:
