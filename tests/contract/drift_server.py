@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-from base64 import b64encode
+from base64 import b64decode, b64encode
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import unquote_plus
@@ -317,6 +317,161 @@ def slow_third_create(app: ASGIApp) -> ASGIApp:
     return wrapped
 
 
+# --- servers that lie about what they did: the run must stay safe (zero trust) -----------------
+
+
+def get_or_create(app: ASGIApp) -> ASGIApp:
+    """A create with a taken name answers 200 with the client that has the name (get-or-create)."""
+    store = _store(app)
+
+    def answer(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+        asked = _json(sent)
+        if status == 400 and _is(scope, "POST", "clients") and isinstance(asked, dict):
+            wanted = str(asked.get("name", "")).strip().casefold()
+            workspace = int(scope["path"].split("/")[4])
+            holder = next((c for c in store.all_clients() if c.wid == workspace and c.deleted_at is None
+                           and c.name.casefold() == wanted), None)  # fmt: skip
+            if holder is not None:
+                return (
+                    200,
+                    [(b"content-type", b"application/json")],
+                    json.dumps(holder.to_json()).encode(),
+                )
+        return status, headers, body
+
+    return rewriting(answer)(app)
+
+
+def create_answers_another(app: ASGIApp) -> ASGIApp:
+    """Every create is stored, but answered with another, existing client (Globex)."""
+    store = _store(app)
+    globex = DEFAULT_SEED.clients["globex"].id
+
+    def answer(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+        if status == 200 and _is(scope, "POST", "clients"):
+            other = store.find(DEFAULT_SEED.workspaces["premium"].id, globex)
+            if other is not None:
+                return status, headers, json.dumps(other.to_json()).encode()
+        return status, headers, body
+
+    return rewriting(answer)(app)
+
+
+def reuse_freed_ids(app: ASGIApp) -> ASGIApp:
+    """A deleted client's id is given at once to another user's new client."""
+    store = _store(app)
+
+    def reuse(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+        single = _is(scope, "DELETE", "clients/{id}")
+        if status == 200 and (single or _is(scope, "POST", "clients/delete")):
+            ids = [int(scope["path"].rstrip("/").split("/")[-1])] if single else (_json(sent) or [])
+            for client_id in ids:
+                _plant(store, client_id, f"Reused {client_id}")
+        return status, headers, body
+
+    return rewriting(reuse)(app)
+
+
+def delete_keeps(app: ASGIApp) -> ASGIApp:
+    """A delete (single or bulk) answers 200 and deletes nothing."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            _is(scope, "DELETE", "clients/{id}") or _is(scope, "POST", "clients/delete")
+        ):
+            await _read(receive)
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-length", b"0")]})  # fmt: skip
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+def echo_credentials(app: ASGIApp) -> ASGIApp:
+    """Every answer carries the request's Authorization in a Location header, and errors in their
+    body too (as some frameworks' debug pages do)."""
+
+    def echo(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+        auth = dict(scope["headers"]).get(b"authorization", b"").decode()
+        token = b64decode(auth.split()[-1]).decode(errors="replace").split(":")[0] if auth else ""
+        headers = [
+            *headers,
+            (b"location", f"https://echo.test/?auth={auth}&token={token}".encode()),
+        ]
+        if status >= 400:
+            body = json.dumps(f"refused: {auth} (token {token})").encode()
+            headers = [(k, v) for k, v in headers if k.lower() != b"content-type"]
+            headers.append((b"content-type", b"application/json"))
+        return status, headers, body
+
+    return rewriting(echo)(app)
+
+
+def two_violations(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+    """A read of one client breaks two rules of the schema at once: `at` gone, `archived` a word."""
+    data = _json(body)
+    if status == 200 and _is(scope, "GET", "clients/{id}") and isinstance(data, dict):
+        data.pop("at", None)
+        data["archived"] = "no"
+        body = json.dumps(data).encode()
+    return status, headers, body
+
+
+def ignore_paging(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+    """The list answers every page alike, without `total_count`, and with an item that has no id."""
+    data = _json(body)
+    if status == 200 and _is(scope, "GET", "clients") and isinstance(data, list):
+        for item in data:
+            item.pop("total_count", None)
+        body = json.dumps([*data, {"name": "no id at all"}]).encode()
+    return status, headers, body
+
+
+def trickle(app: ASGIApp) -> ASGIApp:
+    """Every answer's body trickles in, a byte every 0.5 s, once the run has created a client."""
+    created = [False]
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not created[0]:
+            if scope["type"] == "http" and _is(scope, "POST", "clients"):
+                created[0] = True
+            await app(scope, receive, send)
+            return
+
+        async def slow(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                for byte in message.get("body", b""):
+                    await asyncio.sleep(0.5)
+                    await send(
+                        {"type": "http.response.body", "body": bytes([byte]), "more_body": True}
+                    )
+                await send({"type": "http.response.body", "body": b""})
+                return
+            await send(message)
+
+        await app(scope, receive, slow)
+
+    return wrapped
+
+
+def _store(app: ASGIApp) -> Any:
+    return app.store  # type: ignore[attr-defined]  # the emulator's own state, for a lying server
+
+
+def _plant(store: Any, client_id: int, name: str) -> None:
+    """Another user's client, under an id the server chose."""
+    from toggl_emulator.store import Client
+
+    with store.lock:
+        workspace = DEFAULT_SEED.workspaces["premium"].id
+        client = Client(id=client_id, wid=workspace, name=name, at=store._clock(),
+                        creator_id=DEFAULT_SEED.users["member"].id, notes="someone else's")  # fmt: skip
+        store.clients[client_id] = client
+        store._workspace(workspace).add(client)
+
+
 DEVIATIONS: dict[str, Deviation] = {
     "faithful": lambda app: app,
     "shape": rewriting(drop_at),
@@ -335,6 +490,14 @@ DEVIATIONS: dict[str, Deviation] = {
     "bulk-delete-skips-last": bulk_delete_skips_last,
     "delete-then-502": delete_then_502,
     "slow-third-create": slow_third_create,
+    "get-or-create": get_or_create,
+    "create-answers-another": create_answers_another,
+    "reuse-freed-ids": reuse_freed_ids,
+    "delete-keeps": delete_keeps,
+    "echo-credentials": echo_credentials,
+    "two-violations": rewriting(two_violations),
+    "ignore-paging": rewriting(ignore_paging),
+    "trickle": trickle,
 }
 
 

@@ -70,7 +70,7 @@ def contract(
     environment |= {
         "TOGGL_CONTRACT_REPORTS": str(reports),
         "TOGGL_CONTRACT_INTERVAL": "0",
-        "CONTRACT_SEED": "1",
+        "TOGGL_CONTRACT_SEED": "1",
     }
     if url is not None:
         environment |= {"TOGGL_API_URL": url, "TOGGL_API_TOKEN": ADMIN_TOKEN, "TOGGL_WORKSPACE_ID": str(PREMIUM),

@@ -78,7 +78,7 @@ def test_sigint_then_sigterm_during_cleanup_still_deletes_everything(tmp_path: P
         before = clients(url)
         environment = {k: v for k, v in os.environ.items() if not k.startswith(("TOGGL_", "CONTRACT_"))} | {
             "TOGGL_API_URL": url, "TOGGL_API_TOKEN": ADMIN_TOKEN, "TOGGL_WORKSPACE_ID": str(PREMIUM),
-            "TOGGL_CONTRACT_REPORTS": str(reports), "TOGGL_CONTRACT_INTERVAL": "0", "CONTRACT_SEED": "1",
+            "TOGGL_CONTRACT_REPORTS": str(reports), "TOGGL_CONTRACT_INTERVAL": "0", "TOGGL_CONTRACT_SEED": "1",
             "PYTHONUNBUFFERED": "1",
         }  # fmt: skip
         run = subprocess.Popen(

@@ -21,7 +21,7 @@ def test_a_run_touches_only_what_it_created_and_leaves_nothing(seed: str, tmp_pa
     with server(seed=foreign_seed(tmp_path)) as emulator:
         url = base_url(emulator)
         before = clients(url)
-        result = contract("run", url, tmp_path / "reports", CONTRACT_SEED=seed)
+        result = contract("run", url, tmp_path / "reports", TOGGL_CONTRACT_SEED=seed)
         after = clients(url)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]

@@ -73,8 +73,9 @@ def delete_owned(
     """Delete every resource the run owns, newest first, each after a fresh proof, each confirmed."""
     assert gateway.guard is not None
     headers = [("Authorization", placeholder)]
+    owned = gateway.ledger.owned
     for resource_id in reversed(list(gateway.ledger.created)):
-        if resource_id in gateway.ledger.gone:
+        if resource_id not in owned:
             continue
         entry = gateway.ledger.created[resource_id]
         resource = str(entry.get("resource") or "")

@@ -20,10 +20,12 @@ from .repro import reproduce_on_emulator, reproduce_on_server
 from .scrub import Scrubber
 from .session import PLACEHOLDER, emulator_credentials, run, scrubbed_output
 from .settings import (
+    BY_NAME,
     LIVE_API_URL,
     REPORTS,
     RUN,
     SERVER,
+    Setting,
     UsageError,
     add_options,
     credentials,
@@ -91,7 +93,7 @@ def parser() -> argparse.ArgumentParser:
         "it proved abandoned could not be deleted, or the workspace could not be listed",
         formatter_class=_Formatter,
     )  # fmt: skip
-    add_options(cleanup, (*SERVER, RUN[0], RUN[1], RUN[2], RUN[5], REPORTS))
+    add_options(cleanup, (*SERVER, *_named("budget", "interval", "timeout", "spec"), REPORTS))
     reproduce = commands.add_parser(
         "reproduce", help=DESCRIPTIONS["reproduce"], description=DESCRIPTIONS["reproduce"],
         formatter_class=_Formatter, epilog="exit codes: 0 replayed (the differences are printed); 2 usage",
@@ -107,15 +109,19 @@ def parser() -> argparse.ArgumentParser:
     reproduce.add_argument(
         "--url", help="against this server instead (needs TOGGL_API_TOKEN, TOGGL_WORKSPACE_ID)"
     )
-    add_options(reproduce, (SERVER[1], SERVER[2], RUN[2], RUN[5]))
+    add_options(reproduce, _named("token", "workspace", "timeout", "spec"))
     check = commands.add_parser(
         "emulator-check", help=DESCRIPTIONS["emulator-check"],
         description=DESCRIPTIONS["emulator-check"], formatter_class=_Formatter,
         epilog="exit codes: 0 no difference; 1 differences (listed); 2 no cassette; 3 nothing compared",
     )  # fmt: skip
     check.add_argument("cassette", type=Path, help="a cassette a run wrote")
-    add_options(check, (RUN[5],))
+    add_options(check, _named("spec"))
     return root
+
+
+def _named(*names: str) -> tuple[Setting, ...]:
+    return tuple(BY_NAME[name] for name in names)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -513,6 +513,8 @@ class Gateway:
         else:
             if self.existed_before(resource, resource_id):
                 problems.append(f"{resource} {resource_id} was in the workspace before the run")
+            elif resource_id in self.ledger.created:
+                problems.append(f"{resource} {resource_id} is one the run created earlier")
             if answer.get("name") != name:
                 problems.append(f"the name {answer.get('name')!r}, not the {name!r} sent")
             if not carries(answer, self.guard.marker):

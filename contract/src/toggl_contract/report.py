@@ -78,6 +78,8 @@ class Report:
     stopped: str | None = None
     interrupted: bool = False
     leftovers: list[int] = field(default_factory=list)
+    unconfirmed: list[str] = field(default_factory=list)  # what cleanup could not make sure of
+    left_alone: list[int] = field(default_factory=list)  # ids of the run's that lost its proof
     notes: list[str] = field(default_factory=list)
     faults: list[str] = field(default_factory=list)  # tracebacks of the kit's own failures
 
@@ -95,7 +97,7 @@ class Report:
         return [op for op in self.labels if op not in self.exercised()]
 
     def exit_code(self) -> ExitCode:
-        if self.leftovers:
+        if self.leftovers or self.unconfirmed:
             return ExitCode.LEFTOVERS
         if self.faults:
             return ExitCode.FAULT
@@ -152,7 +154,15 @@ class Report:
             lines.append(f"stopped: {self.stopped}")
         lines += self.notes
         if self.leftovers:
-            lines.append(f"LEFT BEHIND: clients {self.leftovers} (run `make contract-cleanup`)")
+            lines.append(
+                f"LEFT BEHIND: {self.leftovers} (in the ledger; `toggl-contract cleanup` deletes them once they can be proven the run's)"
+            )
+        lines += [f"CLEANUP COULD NOT MAKE SURE: {what}" for what in self.unconfirmed]
+        if self.left_alone:
+            lines.append(
+                f"LEFT ALONE: {self.left_alone}: created by this run, they no longer carry its proof "
+                "(the server erased it, or gave the id to something else); check them by hand"
+            )
         code = self.exit_code()
         lines.append(f"result: {code.name.lower()} (exit {int(code)})")
         return "\n".join(lines)

@@ -26,6 +26,7 @@ import hypothesis.stateful
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase
+from schemathesis.core.failures import Failure as CheckFailure
 from schemathesis.core.failures import FailureGroup
 from schemathesis.generation.hypothesis.builder import (
     HypothesisTestConfig,
@@ -295,9 +296,10 @@ class PropertyRun:
                 additional_checks=self.checks,
                 transport_kwargs={"headers": self.headers},  # the checks' probes carry it too
             )
-        except FailureGroup as group:
+        except (FailureGroup, CheckFailure) as raised:
             # A check's own request that the gateway did not send got the gateway's 499: what it
             # would have found is unverified, not a failure of the server.
+            group = raised if isinstance(raised, FailureGroup) else FailureGroup([raised])
             real = [
                 f
                 for f in group.exceptions

@@ -273,8 +273,11 @@ def _clean_up(settings: RunSettings, report: Report, gateway: Gateway, ledger: L
                 f"contract: cleanup deleted {len(outcome.deleted)} of this run's resources by id",
                 flush=True,
             )
-        report.notes += [f"cleanup: {line}" for line in outcome.left + outcome.failed]
         report.leftovers = sorted(ledger.owned)
+        report.left_alone = sorted(ledger.disowned)
+        about_leftovers = [f for f in outcome.failed if any(str(i) in f for i in report.leftovers)]
+        report.notes += [f"cleanup: {line}" for line in outcome.left + about_leftovers]
+        report.unconfirmed += [f for f in outcome.failed if f not in about_leftovers]
     report.failures += [Failure("ownership", evidence) for evidence in gateway.evidence]
     ledger.end()
 

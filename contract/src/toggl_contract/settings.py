@@ -64,6 +64,13 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def _run_seconds(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= MAX_RUN_SECONDS:
+        raise ValueError(f"must be between 1 and {MAX_RUN_SECONDS}")
+    return value
+
+
 def _workspace(text: str) -> int:
     if not text.isdigit():
         raise ValueError("must be a workspace id (digits)")
@@ -89,6 +96,9 @@ RUN = (
             ("CONTRACT_SEED",), shown="1 when CI=true, else random (printed)"),
     Setting("max_examples", "TOGGL_CONTRACT_MAX_EXAMPLES", "generated cases per operation and phase",
             None, _positive_int, ("CONTRACT_MAX_EXAMPLES",), shown="100 against the emulator, 5 else"),
+    Setting("max_seconds", "TOGGL_CONTRACT_MAX_SECONDS", "the longest the run may take, cleanup "
+            f"apart (at most {MAX_RUN_SECONDS}: a later cleanup takes an older run for ended)",
+            str(MAX_RUN_SECONDS), _run_seconds),
     Setting("spec", "TOGGL_CONTRACT_SPEC", "the OpenAPI description to verify", None, Path,
             shown="./openapi.yaml, else the one this package ships"),
     Setting("config", "TOGGL_CONTRACT_CONFIG", "schemathesis configuration (checks, phases)", None,
@@ -145,9 +155,7 @@ def credentials(args: argparse.Namespace, environ: Mapping[str, str], command: s
     token, workspace = value("token", args, environ), value("workspace", args, environ)
     missing = [BY_NAME[n].env for n, v in (("token", token), ("workspace", workspace)) if v is None]
     if missing:
-        raise UsageError(
-            f"toggl-contract {command}: set {' and '.join(missing)} (an API token and a sandbox workspace id)"
-        )
+        raise UsageError(f"set {' and '.join(missing)} (an API token and a sandbox workspace id)")
     return Credentials(token, workspace)
 
 
@@ -198,6 +206,7 @@ def run_settings(
         config = Path("schemathesis.toml")
     common: dict[str, Any] = {
         "command": command, "interval": value("interval", args, environ),
+        "max_seconds": value("max_seconds", args, environ),
         "timeout": value("timeout", args, environ), "seed": seed, "ledgers": reports / "contract-ledgers",
         "spec": spec_path(args, environ), "config": config,
     }  # fmt: skip

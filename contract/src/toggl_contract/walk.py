@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+from schemathesis.core.failures import Failure as CheckFailure
 from schemathesis.core.failures import FailureGroup
 
 from .exchange import NO_JSON, Exchange
@@ -99,10 +100,10 @@ class Walk:
         ):
             try:
                 operation.validate_response(response)
-            except FailureGroup as group:  # every violation of the answer, one line each
+            except (FailureGroup, CheckFailure) as raised:  # every violation, one line each
+                failures = raised.exceptions if isinstance(raised, FailureGroup) else (raised,)
                 lines = [
-                    f"{getattr(f, 'title', type(f).__name__)}: {_first_line(f)}"
-                    for f in group.exceptions
+                    f"{getattr(f, 'title', type(f).__name__)}: {_first_line(f)}" for f in failures
                 ]
                 raise StepFailed(
                     f"{method} {template}: the response does not match the spec: {'; '.join(lines)}"
@@ -145,8 +146,17 @@ class Walk:
             step.outcome, step.detail = "skipped", str(stop)
         except PlanLimit as limit:
             step.outcome, step.detail = "skipped", str(limit)
-        except Exception as failure:  # noqa: BLE001
-            # Anything else is an answer the walk did not foresee: this step fails, the run goes on.
+        except (
+            StepFailed,
+            RuleViolation,
+            KeyError,
+            TypeError,
+            IndexError,
+            AttributeError,
+            ValueError,
+        ) as failure:
+            # An answer the walk did not foresee (a field missing, of another type): this step
+            # fails, the run goes on. Anything else is a fault of the kit, not of the server.
             detail = (
                 str(failure)
                 if isinstance(failure, StepFailed | RuleViolation)
