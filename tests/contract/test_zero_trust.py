@@ -56,7 +56,7 @@ def run(
     with server(deviation, seed=foreign_seed(tmp_path)) as drifting:
         before = state(drifting)
         result = contract(
-            "run", base_url(drifting), tmp_path / "reports", TOGGL_CONTRACT_BUDGET="80"
+            "run", base_url(drifting), tmp_path / "reports", TOGGL_CONTRACT_BUDGET="150"
         )
         after = state(drifting)
     return result, before, after
@@ -102,7 +102,7 @@ def test_a_delete_that_keeps_the_client_is_a_leftover_and_cleanup_finds_it(tmp_p
     reports = tmp_path / "reports"
     with server("delete-keeps", seed=foreign_seed(tmp_path)) as drifting:
         before = state(drifting)
-        result = contract("run", base_url(drifting), reports, TOGGL_CONTRACT_BUDGET="80")
+        result = contract("run", base_url(drifting), reports, TOGGL_CONTRACT_BUDGET="150")
         kept = [c["id"] for c in created_by_the_server(before, state(drifting))]
         ledger = next((reports / "contract-ledgers").glob("*.jsonl")).read_text().splitlines()
         later = contract("cleanup", base_url(drifting), reports)
@@ -152,7 +152,7 @@ def test_paging_stops_at_a_page_that_brings_nothing_new(tmp_path: Path) -> None:
     reports = tmp_path / "reports"
     with server("ignore-paging", seed=tmp_path / "seed.json") as drifting:
         before = state(drifting)
-        result = contract("run", base_url(drifting), reports, TOGGL_CONTRACT_BUDGET="80")
+        result = contract("run", base_url(drifting), reports, TOGGL_CONTRACT_BUDGET="150")
         after = state(drifting)
         cleanup = contract("cleanup", base_url(drifting), reports)
     untouched(before, after)
@@ -231,9 +231,9 @@ def test_a_fault_of_the_kit_is_exit_5_with_its_traceback_after_cleanup(
 
     original = walk.Walk.step
 
-    def broken(self: walk.Walk, name: str, *args: Any) -> None:
-        original(self, name, *args)
-        if name.startswith("a second client"):  # two clients of the run exist now
+    def broken(self: walk.Walk, plan: walk.Plan) -> None:
+        original(self, plan)
+        if plan.name.startswith("two more clients"):  # two clients of the run exist now
             raise RuntimeError("a bug in the kit")
 
     monkeypatch.setattr(walk.Walk, "step", broken)

@@ -36,6 +36,7 @@ MANY_ID_ACTIONS = frozenset({"archive-many", "delete-many"})
 """Actions on the resources a body lists."""
 WRITE_ACTIONS = frozenset({"create", "update", "delete", "archive", "restore"}) | MANY_ID_ACTIONS
 INT64_DIGITS = 19
+INT64_MAX = 2**63 - 1
 _DIGITS = re.compile(r"\d+")
 _PCHAR = re.compile(r"^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})*$")
 
@@ -52,6 +53,7 @@ class Filter:
     attribute: str  # the field of the listed items it selects on
     match: str = "equals"  # equals | contains-ignoring-case | in | changed-since | values
     values: Mapping[str, Any] = field(default_factory=dict)
+    default: str | None = None  # the value the server takes when the parameter is not sent
 
     def selects(self, raw: str) -> Callable[[Any], bool] | None:
         """A predicate on an item's field for the parameter's value; None: no filtering."""
@@ -153,7 +155,8 @@ def read_id(text: str) -> int | None | str:
         return None
     if text.isascii() and text.isdigit():
         significant = text.lstrip("0") or "0"
-        return int(significant) if len(significant) <= INT64_DIGITS else None
+        value = int(significant) if len(significant) <= INT64_DIGITS else None
+        return value if value is not None and value <= INT64_MAX else None
     return "?"
 
 
@@ -294,11 +297,7 @@ def _operations(spec: Mapping[str, Any]) -> Iterator[Operation]:
                 continue
             parameters = [_resolve(spec, p) for p in [*shared, *raw.get("parameters", [])]]
             query = {p["name"]: p for p in parameters if p.get("in") == "query"}
-            filters = tuple(
-                _filter(name, p["x-toggl-filter"])
-                for name, p in query.items()
-                if "x-toggl-filter" in p
-            )
+            filters = tuple(_filter(p) for p in query.values() if "x-toggl-filter" in p)
             parts = template.strip("/").split("/")
             yield Operation(
                 id=raw.get("operationId", f"{method} {template}"),
@@ -316,10 +315,18 @@ def _operations(spec: Mapping[str, Any]) -> Iterator[Operation]:
             )
 
 
-def _filter(parameter: str, declared: Mapping[str, Any]) -> Filter:
+def _filter(parameter: Mapping[str, Any]) -> Filter:
+    declared = parameter["x-toggl-filter"]
     values = declared.get("values", {})
     match = declared.get("match", "values" if values else "equals")
-    return Filter(parameter, declared["field"], match, values)
+    default = parameter.get("schema", {}).get("default")
+    return Filter(
+        parameter["name"],
+        declared["field"],
+        match,
+        values,
+        None if default is None else str(default),
+    )
 
 
 def _body_fields(spec: Mapping[str, Any], raw: Mapping[str, Any]) -> dict[str, BodyField]:

@@ -1,7 +1,7 @@
 """The kit's schemathesis checks: configured objects, bound to one run, added to every case.
 
 - `SemanticsCheck`: the rules of `rules.Semantics` on each case's exchange (with follow-up reads);
-- `names_refused_only_when_taken`: a schema-valid create or update may be refused for a taken name,
+- `NamesRefusedOnlyWhenTaken`: a schema-valid create or update may be refused for a taken name,
   and for nothing else (the one rule a schema cannot express);
 - `method_not_allowed_as_recorded`: a 405 has an empty body and no `Allow`, as recorded live
   (schemathesis' own `unsupported_method` asks for `Allow`, so it is switched off);
@@ -19,15 +19,16 @@ from urllib.parse import parse_qsl, urlsplit
 
 import schemathesis
 
-from .exchange import Exchange
+from .apimap import ApiMap
+from .exchange import Exchange, auth_kind
 from .rules import NAME_TAKEN, RuleViolation, Semantics, Unverified
 
-CLIENTS = "/workspaces/{workspace_id}/clients"
-CLIENT = CLIENTS + "/{client_id}"
 
-
-def exchange_of(case: schemathesis.Case[Any], response: schemathesis.Response) -> Exchange:
-    """A schemathesis case and response as the rules see them (paths relative to the API root)."""
+def exchange_of(
+    case: schemathesis.Case[Any], response: schemathesis.Response, placeholder: str
+) -> Exchange:
+    """A schemathesis case and response as the rules see them (paths relative to the API root);
+    `placeholder`: the run's credentials, as the case sent them."""
     request = response.request
     url = urlsplit(str(request.url))
     base = urlsplit(case.operation.base_url or "").path.rstrip("/")
@@ -45,6 +46,7 @@ def exchange_of(case: schemathesis.Case[Any], response: schemathesis.Response) -
             k.lower(): v[0] if isinstance(v, list) else v for k, v in response.headers.items()
         },
         body=response.content or b"",
+        auth=auth_kind(request.headers.get("Authorization"), placeholder),
     )
 
 
@@ -53,15 +55,16 @@ class SemanticsCheck:
 
     __name__ = "toggl_semantics"
 
-    def __init__(self, semantics: Semantics) -> None:
+    def __init__(self, semantics: Semantics, placeholder: str) -> None:
         self.semantics = semantics
+        self.placeholder = placeholder
         self.unverified: Counter[str] = Counter()
 
     def __call__(
         self, ctx: Any, response: schemathesis.Response, case: schemathesis.Case[Any]
     ) -> bool | None:
         try:
-            self.semantics.check(exchange_of(case, response))
+            self.semantics.check(exchange_of(case, response, self.placeholder))
         except Unverified as unverified:
             self.unverified[f"{case.operation.label}: {unverified}"] += 1
             return None
@@ -75,13 +78,28 @@ class SemanticsCheck:
         return True
 
 
+class NamesRefusedOnlyWhenTaken:
+    """A schema-valid create or update may be refused for a taken name, and for nothing else."""
+
+    __name__ = "names_refused_only_when_taken"
+
+    def __init__(self, api: ApiMap) -> None:
+        self.api = api
+
+    def __call__(
+        self, ctx: Any, response: schemathesis.Response, case: schemathesis.Case[Any]
+    ) -> bool | None:
+        action = self.api.by_label(case.operation.label).action
+        if action not in ("create", "update"):
+            return None
+        return names_refused_only_when_taken(ctx, response, case)
+
+
 def names_refused_only_when_taken(
     ctx: Any, response: schemathesis.Response, case: schemathesis.Case[Any]
 ) -> bool | None:
     meta = case.meta
     if meta is None or meta.generation.mode.is_negative or response.status_code != 400:
-        return None
-    if (case.method.upper(), case.path) not in (("POST", CLIENTS), ("PUT", CLIENT)):
         return None
     if response.json() != NAME_TAKEN:
         raise AssertionError(

@@ -39,7 +39,7 @@ class Exchange:
         return _json(self.body)
 
     @classmethod
-    def of(cls, response: httpx.Response, api_path: str) -> Exchange:
+    def of(cls, response: httpx.Response, api_path: str, auth: str = "credentials") -> Exchange:
         """From an httpx response; `api_path` is the URL path of the API root (`/api/v9`)."""
         request = response.request
         path = request.url.path
@@ -51,6 +51,7 @@ class Exchange:
             status=response.status_code,
             headers={k.lower(): v for k, v in response.headers.items()},
             body=response.content,
+            auth=auth,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -81,6 +82,14 @@ class Exchange:
     def describe(self) -> str:
         query = "&".join(f"{k}={v}" for k, v in self.query.items())
         return f"{self.method} {self.path}{'?' + query if query else ''} -> {self.status}"
+
+
+def auth_kind(header: str | bytes | None, placeholder: str) -> str:
+    """What a request's `Authorization` carried: the run's "credentials", "none", or "other"."""
+    if header is None:
+        return "none"
+    text = header.decode("latin-1") if isinstance(header, bytes) else header
+    return "credentials" if text == placeholder else "other"
 
 
 def _json(raw: bytes) -> Any:

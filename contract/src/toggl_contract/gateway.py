@@ -50,7 +50,7 @@ from toggl_track_client.client import (
 from toggl_track_client.errors import TogglError
 
 from .apimap import ApiMap, Match, Operation, Pages, Unclear, split_target
-from .exchange import Exchange
+from .exchange import Exchange, auth_kind
 from .guard import Guard, members
 from .ledger import Ledger
 from .ownership import carries
@@ -197,6 +197,9 @@ class Gateway:
         self.scrubber = scrubber or Scrubber([])
         self.stopping = False  # interrupted: only cleanup goes out
         self.evidence: list[str] = []  # drift that ownership checks found
+        self.evidence_at: list[tuple[int, Exchange | None]] = []  # where each shows in the cassette
+        self.last: Exchange | None = None  # the last exchange recorded
+        self.recorded = 0  # exchanges recorded: the cassette position of the last one
         self.faults: list[str] = []  # tracebacks of the kit's own faults
         self.snapshot_pages = 0
         self.creates_sent = 0
@@ -261,7 +264,7 @@ class Gateway:
             elif verdict.prove:
                 self._prove_again(match.operation, verdict.prove, cleanup=cleanup)
         response = self._forward(method, target, kept, body, cleanup=cleanup, needed=needed)
-        self._record(method, target, body, response, _auth_kind(auth, self._placeholder))
+        self._record(method, target, body, response, auth_kind(auth, self._placeholder))
         if self.guard is not None and as_user and match is not None:
             self._learn(match, body, response)
         return response
@@ -419,9 +422,7 @@ class Gateway:
                 continue  # gone: nothing holds the id, the write can only be refused
             if state == "other":
                 why = f"{resource} {resource_id}, created by this run, now reads as {shown}"
-                self.evidence.append(
-                    f"{why}: it does not carry the run's proof, so it is left alone"
-                )
+                self._found(f"{why}: it does not carry the run's proof, so it is left alone")
                 self.ledger.record_disowned(resource_id, why)
                 raise NotSent(
                     "not-ours", f"{resource} {resource_id} no longer carries the run's proof"
@@ -526,7 +527,7 @@ class Gateway:
                 self.ledger.record_created(resource, answer)
                 return
             problems.append(f"a read right after answered {shown}")
-        self.evidence.append(
+        self._found(
             f"{operation.label}: a create answered {_short(response.content)}: {'; '.join(problems)}; "
             "not taken for the run's (cleanup looks for what the run created by its proof)"
         )
@@ -540,12 +541,17 @@ class Gateway:
             return
         path, _, query = target.partition("?")
         exchange = Exchange.of(response, "")
-        self.recorder(
-            Exchange(
-                method=method, path=path, query=exchange.query, request_body=body,
-                status=exchange.status, headers=exchange.headers, body=exchange.body, auth=auth,
-            )
+        self.last = Exchange(
+            method=method, path=path, query=exchange.query, request_body=body,
+            status=exchange.status, headers=exchange.headers, body=exchange.body, auth=auth,
         )  # fmt: skip
+        self.recorder(self.last)
+        self.recorded += 1
+
+    def _found(self, evidence: str) -> None:
+        """Drift an ownership check found, with the exchange that showed it."""
+        self.evidence.append(evidence)
+        self.evidence_at.append((self.recorded, self.last))
 
     def fault(self) -> str:
         """Note the exception being handled as a fault of the kit; its one-line summary."""
@@ -613,9 +619,3 @@ def _ids(body: bytes) -> list[int]:
 def _short(content: bytes) -> str:
     text = content[:160].decode("utf-8", errors="replace")
     return repr(text + ("..." if len(content) > 160 else ""))
-
-
-def _auth_kind(header: str | None, placeholder: str) -> str:
-    if header is None:
-        return "none"
-    return "credentials" if header == placeholder else "other"

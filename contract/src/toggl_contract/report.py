@@ -26,6 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .rulebook import RULES, Coverage
 from .scrub import Scrubber
 
 
@@ -51,9 +52,10 @@ class Step:
     """One step of the deterministic walk."""
 
     name: str
-    operations: tuple[str, ...]
+    operations: tuple[str, ...]  # what its requests reached (sent and judged)
     outcome: str = "passed"  # passed | failed | skipped
     detail: str = ""
+    reaches: tuple[str, ...] = ()  # the rules it exists for
 
 
 @dataclass
@@ -82,15 +84,19 @@ class Report:
     left_alone: list[int] = field(default_factory=list)  # ids of the run's that lost its proof
     notes: list[str] = field(default_factory=list)
     faults: list[str] = field(default_factory=list)  # tracebacks of the kit's own failures
+    coverage: Coverage = field(default_factory=Coverage)
+    resources: list[str] = field(default_factory=lambda: ["clients"])
+    budget: str = ""  # what the run spent, and what a complete check needs
+    walk_cost: int = 0  # the most the walk may cost: the budget that reaches every rule
 
     def __post_init__(self) -> None:
         for label in self.labels:
             self.operations.setdefault(label, OperationTally())
 
     def exercised(self) -> set[str]:
-        """Operations that a passing step or a passing generated case reached."""
-        done = {op for step in self.steps if step.outcome == "passed" for op in step.operations}
-        done |= {op for op, tally in self.operations.items() if tally.passed}
+        """Operations a request of the walk or a generated case reached, and was judged on."""
+        done = {op for step in self.steps for op in step.operations}
+        done |= {op for op, tally in self.operations.items() if tally.sent}
         return done
 
     def unexercised(self) -> list[str]:
@@ -115,43 +121,82 @@ class Report:
 
     # --- output -------------------------------------------------------------------------------
 
+    def not_reached(self) -> dict[str, str]:
+        """Every rule no request of the run checked, and why: the walk step that would have."""
+        for rule in RULES:
+            if self.coverage.reached(rule) or rule in self.coverage.not_reached:
+                continue
+            steps = [s for s in self.steps if rule in s.reaches and s.outcome == "skipped"]
+            if steps:
+                self.coverage.not_reached[rule] = (
+                    f'step "{steps[0].name}" skipped: {steps[0].detail}'
+                )
+        return {
+            r: why for r, why in self.coverage.not_reached.items() if not self.coverage.reached(r)
+        }
+
     def summary(self) -> str:
-        lines = [f"== {self.title} =="]
+        """The verdict and what it rests on first (exercised, failed, unverified, spent), the
+        details after."""
+        code = self.exit_code()
+        missing, unreached = self.unexercised(), self.not_reached()
+        walk_failed = [s for s in self.steps if s.outcome == "failed"]
+        rules_checked = sum(1 for r in RULES if self.coverage.reached(r))
+        lines = [
+            f"== {self.title} ==",
+            f"verdict: {code.name.lower()} (exit {int(code)}): {len(self.failures) + len(walk_failed)} "
+            f"failure(s); {len(self.labels) - len(missing)} of {len(self.labels)} operations exercised; "
+            f"{rules_checked} of {len(RULES)} rules checked"
+            + (f"; {self.budget}" if self.budget else ""),
+        ]
+        if walk_failed or self.failures:
+            lines.append(f"failures ({len(walk_failed) + len(self.failures)}):")
+            for step in walk_failed:
+                detail = step.detail.splitlines()
+                lines.append(f"  ✗ walk, {step.name}: {detail[0]}")
+                lines += [f"    {line.strip()}" for line in detail[1:]]
+            for failure in self.failures:
+                lines.append(f"  ✗ {failure.where}: {failure.message}")
+                if failure.reproduce:
+                    lines.append(f"    reproduce: {failure.reproduce}")
+        if self.coverage.failed:
+            soft = [line for line in self.coverage.lines(self.resources) if line.startswith("  ~")]
+            if soft:
+                lines.append(
+                    "assumptions that did not hold (graded [infer]; not counted as drift):"
+                )
+                lines += soft
+        if missing or unreached or self.unverified or self.stopped:
+            lines.append("not verified:")
+            if self.stopped:
+                lines.append(f"  stopped: {self.stopped}")
+            lines += [f"  operation not exercised: {op}" for op in missing]
+            lines += [f"  rule not reached: {rule} ({why})" for rule, why in unreached.items()]
+            lines += [f"  {what} (x{n})" for what, n in self.unverified.most_common(10)]
+        lines.append("rules:")
+        lines += self.coverage.lines(self.resources)
         if self.steps:
-            lines.append("deterministic walk:")
-            for step in self.steps:
-                mark = {"passed": "✓", "failed": "✗", "skipped": "-"}[step.outcome]
-                detail = step.detail.splitlines() if step.outcome != "passed" else []
-                lines.append(f"  {mark} {step.name}" + (f": {detail[0]}" if detail else ""))
-                if step.outcome == "failed":
-                    lines += [f"    {line.strip()}" for line in detail[1:]]
+            counts = Counter(step.outcome for step in self.steps)
+            lines.append(f"deterministic walk: {len(self.steps)} steps, {counts['passed']} passed, "
+                         f"{counts['failed']} failed, {counts['skipped']} skipped")  # fmt: skip
+            lines += [
+                f"  - {s.name}: {s.detail.splitlines()[0]}"
+                for s in self.steps
+                if s.outcome == "skipped"
+            ]
         generated = {op: t for op, t in self.operations.items() if t.sent or t.not_ours}
         if generated:
             lines.append(
-                "generated cases (schemathesis), per operation: sent, passed, failed, not sent: not ours"
+                "generated cases (schemathesis), per operation: sent, passed, failed, not sent"
             )
             for op, tally in generated.items():
                 phases = ", ".join(f"{k} {v}" for k, v in sorted(tally.by_phase.items()))
                 unsendable = f", {tally.unsendable} unsendable" if tally.unsendable else ""
                 lines.append(f"  {op}: {tally.sent} sent, {tally.passed} passed, {tally.failed} failed, "
                              f"{tally.not_ours} not sent: not ours{unsendable}" + (f" ({phases})" if phases else ""))  # fmt: skip
-        if self.unverified:
-            lines.append("checks not verified (a follow-up read was not sent):")
-            lines += [f"  {what} (x{n})" for what, n in self.unverified.most_common(10)]
         if self.answers:
             lines.append("open questions, as this server answered them:")
             lines += [f"  {question}: {answer}" for question, answer in self.answers.items()]
-        if self.failures:
-            lines.append(f"failures ({len(self.failures)}):")
-            for failure in self.failures:
-                lines.append(f"  ✗ {failure.where}: {failure.message}")
-                if failure.reproduce:
-                    lines.append(f"    reproduce: {failure.reproduce}")
-        missing = self.unexercised()
-        if missing:
-            lines.append("operations not exercised: " + "; ".join(missing))
-        if self.stopped:
-            lines.append(f"stopped: {self.stopped}")
         lines += self.notes
         if self.leftovers:
             lines.append(
@@ -163,7 +208,6 @@ class Report:
                 f"LEFT ALONE: {self.left_alone}: created by this run, they no longer carry its proof "
                 "(the server erased it, or gave the id to something else); check them by hand"
             )
-        code = self.exit_code()
         lines.append(f"result: {code.name.lower()} (exit {int(code)})")
         return "\n".join(lines)
 

@@ -1,23 +1,14 @@
-"""The semantics of the Clients resource: what a server must do beyond matching the schema.
+"""The semantics a schema cannot express, judged on any server: the rules of `rulebook.py`.
 
-Written once, used everywhere: the schemathesis check of every contract run (emulator or live),
-the deterministic walk of a live run, and the replay of a cassette. `Semantics.check(exchange)`
-judges one exchange against what the run knows of each client so far, reads the server again
-where a rule needs it (through a `Reader`, i.e. the gateway), and raises `RuleViolation` when the
-server broke a rule or `Unverified` when it could not be checked (no budget left, not ours).
+Written once, used everywhere: the schemathesis check of every contract run (emulator or not) and
+the deterministic walk. `Semantics.check(exchange)` judges one exchange against what the run knows
+of each resource so far, reads the server again where a rule needs it (through a `Reader`, i.e.
+the gateway), and raises `RuleViolation` when the server broke a rule (a rule graded `[infer]`
+is noted, not raised) or `Unverified` when it could not be checked (no budget left, not ours).
 
-The rules:
-
-- a create stores every field it sends (the name trimmed) and reads back so; the same name again,
-  in another case, is refused with "Name has already been taken";
-- an update stores every field it sends, keeps every field it does not send, and moves `at`;
-- a refused write changes nothing;
-- archive and restore flip `archived`; delete (single and bulk) makes the client answer 404;
-- a bulk request acts on every id it names, and on nothing else;
-- a list's `status` and `name` filters select exactly what the server's own unfiltered list
-  says they should, `total_count` counts every match (on all pages);
-- `/me/clients?since=` answers only what changed since, and everything that did;
-- a read shows what the last write left.
+What a rule needs to know of the API comes from the one map (`apimap.py`), so from the spec:
+which operation a request is, which fields a write stores (and which it ignores or trims), which
+query parameters filter what. A filter the spec documents is checked without a line here.
 
 The whitespace set is written out here, not imported: the rules judge any server, the emulator
 included, and the emulator and the spec are described independently of them.
@@ -26,11 +17,14 @@ included, and the emulator and the spec are described independently of them.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from .apimap import ApiMap, Filter, Match, Operation, Pages, Unclear
 from .exchange import NO_JSON, Exchange
+from .rulebook import RULES, Coverage, Rule
 
 # Go's unicode.IsSpace, which strings.TrimSpace uses ([infer] Toggl trims names with it).
 WHITESPACE = (
@@ -39,11 +33,13 @@ WHITESPACE = (
     + "\u2028\u2029\u202f\u205f\u3000"
 )
 NAME_TAKEN = "Name has already been taken"
-CLIENT_FIELDS = ("name", "notes", "external_reference")
+NAME_EMPTY = "Client name cannot be empty"
+NAME_TOO_LONG = "Client name maximum length is 255"
+NAME_LIMIT = 255
 
 
 class RuleViolation(AssertionError):
-    """The server broke a rule of the Clients resource."""
+    """The server broke a rule."""
 
 
 class Unverified(Exception):
@@ -53,42 +49,25 @@ class Unverified(Exception):
 class Reader(Protocol):
     """How the rules read the server again (through the gateway, with the run's credentials)."""
 
-    def get_client(self, client_id: int) -> Exchange: ...
-
-    def list_all(self, status: str, name: str | None = None) -> list[Exchange]: ...
-
-    def create(self, name: str) -> Exchange: ...
-
-    def me(self, since: int | None = None) -> Exchange: ...
+    def send(self, operation: Operation, params: dict[str, object], *, query: dict[str, Any] | None = None,
+             json: Any = None) -> Exchange: ...  # fmt: skip
 
 
 @dataclass
 class Known:
-    """What the run knows of one client from the answers it saw."""
+    """What the run knows of one resource from the answers it saw."""
 
     id: int
-    fields: dict[str, str]
+    resource: str
+    fields: dict[str, Any]
     archived: bool
     at: str = ""
     seen: float = field(default_factory=time.monotonic)
-    deleted: bool = False
+    deleted: float | None = None  # the Unix time the run saw it deleted
 
 
 def trimmed(name: str) -> str:
     return name.strip(WHITESPACE)
-
-
-def _route(path: str) -> tuple[str, list[str]]:
-    parts = path.strip("/").split("/")
-    if parts[:2] == ["me", "clients"]:
-        return "me", []
-    if len(parts) >= 3 and parts[0] == "workspaces" and parts[2] == "clients":
-        return "clients", parts[3:]
-    return "other", parts
-
-
-def _client_fields(item: dict[str, Any]) -> dict[str, str]:
-    return {key: item.get(key, "") or "" for key in CLIENT_FIELDS}
 
 
 def _epoch(text: str) -> float:
@@ -98,66 +77,91 @@ def _epoch(text: str) -> float:
         raise RuleViolation(f"{text!r} is not a timestamp") from None
 
 
+def _shown(item: dict[str, Any], key: str) -> str:
+    """A field as an answer shows it, for a message: absent is said so, not shown as ''."""
+    return f"{item[key]!r}" if key in item else "missing"
+
+
 class Semantics:
-    def __init__(self, workspace_id: int, reader: Reader | None) -> None:
+    def __init__(
+        self,
+        api: ApiMap,
+        workspace_id: int,
+        reader: Reader | None,
+        coverage: Coverage | None = None,
+    ) -> None:
+        self.api = api
         self.workspace_id = workspace_id
         self.reader = reader
+        self.coverage = coverage or Coverage()
         self.known: dict[int, Known] = {}
+        # The archived state of other people's clients as the last list showed it: a bulk
+        # operation must leave them as they were (nothing else of theirs is judged).
+        self.others: dict[int, bool] = {}
+        self.others_before: dict[int, bool] = {}  # as they were before the write being judged
+        self.quota: dict[str, tuple[int, float, int | None]] = {}  # scope -> last reading
+        self.soft: list[str] = []  # [infer] rules that did not hold
 
     # --- entry point ----------------------------------------------------------------------------
 
     def check(self, exchange: Exchange, *, follow_up: bool = True) -> None:
         """Judge one exchange; with `follow_up`, read the server again where a rule needs it."""
-        kind, rest = _route(exchange.path)
-        if kind == "other":
+        try:
+            match = self.api.match(exchange.method, exchange.path)
+        except Unclear:
             return
-        if kind == "me":
-            self._me(exchange, follow_up)
+        if match is None:
             return
-        if str(self.workspace_id) != exchange.path.strip("/").split("/")[1]:
-            return  # another workspace: nothing the run knows of
-        method = exchange.method
-        if method == "GET" and not rest:
-            self._list(exchange, follow_up)
-        elif method == "POST" and not rest:
-            self._create(exchange, follow_up)
-        elif method == "POST" and rest == ["data"]:
-            self._by_ids(exchange)
-        elif method == "POST" and rest in (["archive"], ["delete"]):
-            self._bulk(exchange, rest[0], follow_up)
-        elif len(rest) >= 1 and rest[0].isascii() and rest[0].isdigit():
-            client_id = int(rest[0])
-            action = rest[1] if len(rest) > 1 else method
-            self._one(exchange, client_id, action, follow_up)
+        self._quota(exchange, match)
+        if exchange.auth == "none":
+            self._anonymous(exchange, match)
+            return
+        if exchange.auth != "credentials":
+            return
+        workspace = match.read_id("workspace_id") if "workspace_id" in match.params else None
+        operation = match.operation
+        resource = operation.resource or ""
+        if "workspace_id" in match.params and workspace != self.workspace_id:
+            if isinstance(workspace, int) and workspace >= 1:  # another workspace, by a valid id
+                self._other_workspace(exchange, match)
+            return
+        if not operation.reads:
+            # What the last list showed of other people's clients holds until the next write.
+            self.others_before, self.others = self.others, {}
+        handler = _HANDLERS.get(operation.action or "")
+        if handler is not None:
+            handler(self, exchange, match, resource, follow_up)
 
-    def learn(self, item: dict[str, Any]) -> None:
-        """A client as a read showed it (not judged): known from now on."""
+    def learn(self, resource: str, item: dict[str, Any]) -> None:
+        """A resource as a read showed it (not judged): known from now on."""
         if isinstance(item.get("id"), int) and isinstance(item.get("name"), str):
             known = self.known.get(item["id"])
-            if known is None or not known.deleted:
-                self.known[item["id"]] = Known(
-                    item["id"],
-                    _client_fields(item),
-                    bool(item.get("archived")),
-                    str(item.get("at", "")),
-                )
+            if known is None or known.deleted is None:
+                self.known[item["id"]] = self._known(resource, item)
 
-    # --- the rules ------------------------------------------------------------------------------
+    # --- judging --------------------------------------------------------------------------------
 
-    def _create(self, exchange: Exchange, follow_up: bool) -> None:
+    def expect(self, rule_id: str, resource: str, condition: object, message: str) -> None:
+        """Rule `rule_id` was checked; when it does not hold: a violation, or (an assumption) a note."""
+        rule = RULES[rule_id]
+        self.coverage.check(rule, resource)
+        if condition:
+            return
+        self.coverage.fail(rule, resource, message)
+        if rule.soft:
+            self.soft.append(f"{rule.id} [infer]: {message}")
+            return
+        raise RuleViolation(message)
+
+    # --- the rules, by action -------------------------------------------------------------------
+
+    def _create(self, exchange: Exchange, match: Match, resource: str, follow_up: bool) -> None:
+        operation = match.operation
         sent = exchange.sent if isinstance(exchange.sent, dict) else {}
         answer = exchange.answer
-        if exchange.status == 400 and answer == NAME_TAKEN and isinstance(sent.get("name"), str):
-            if follow_up and self.reader is not None:
-                wanted = trimmed(sent["name"]).casefold()
-                holders = [
-                    item for item in self._list_all("both", trimmed(sent["name"]))
-                    if isinstance(item.get("name"), str) and item["name"].casefold() == wanted
-                ]  # fmt: skip
-                _expect(
-                    holders,
-                    f"a create named {sent['name']!r} was refused as taken, but no client has that name",
-                )
+        name = sent.get("name")
+        if exchange.status == 400 and isinstance(name, str):
+            self._refused_name(resource, name, answer, follow_up, exclude=None)
             return
         if (
             exchange.status != 200
@@ -165,313 +169,500 @@ class Semantics:
             or not isinstance(answer.get("id"), int)
         ):
             return
-        expected = self._stored(sent, {"name": "", "notes": "", "external_reference": ""})
-        got = _client_fields(answer)
-        for key, value in expected.items():
-            if key in sent and isinstance(sent[key], str):
-                _expect(
-                    got[key] == value,
-                    f"create sent {key}={sent[key]!r}, answered {got[key]!r} (expected {value!r})",
-                )
-        _expect(
-            answer.get("archived") is False,
-            f"a new client answered archived={answer.get('archived')!r}",
-        )
-        self.known[answer["id"]] = Known(answer["id"], got, False, str(answer.get("at", "")))
+        self._stored("create-stores", operation, resource, sent, {}, answer, "create")
+        self.expect("archive-flips", resource, answer.get("archived", False) is False,
+                    f"a new {resource[:-1]} answered archived={answer.get('archived')!r}")  # fmt: skip
+        self.known[answer["id"]] = self._known(resource, answer)
         if follow_up and self.reader is not None:
             self._read_back(answer["id"], "create")
-            again = self.reader.create(got["name"].swapcase())
-            _expect(
-                again.status == 400 and again.answer == NAME_TAKEN,
-                f"a second create named {got['name'].swapcase()!r} (the first: {got['name']!r}) answered "
-                f"{again.status} {again.body[:200]!r}; names are unique per workspace, without case",
-            )
+            if isinstance(answer.get("name"), str) and answer["name"].swapcase() != answer["name"]:
+                again = self._send(operation, {}, json={"name": answer["name"].swapcase(),
+                                                        **self._proof_fields()})  # fmt: skip
+                self.expect("name-unique", resource, again.status == 400,
+                            f"a second create named {answer['name'].swapcase()!r} (the first: "
+                            f"{answer['name']!r}) answered {again.status} {again.body[:200]!r}")  # fmt: skip
+                if again.status == 400:
+                    self.expect("name-taken-text", resource, again.answer == NAME_TAKEN,
+                                f"a taken name was refused with {again.body[:200]!r}")  # fmt: skip
 
-    def _one(self, exchange: Exchange, client_id: int, action: str, follow_up: bool) -> None:
-        known = self.known.get(client_id)
-        answer = exchange.answer
-        if exchange.status == 404 and action in ("GET", "PUT", "DELETE", "archive", "restore"):
-            _expect(
-                known is None or known.deleted,
-                f"client {client_id}, never deleted, answers {exchange.describe()}",
+    def _refused_name(
+        self, resource: str, name: str, answer: Any, follow_up: bool, exclude: int | None
+    ) -> None:
+        """A write refused for its name: by the name rules, or because another client has it."""
+        wanted = trimmed(name)
+        if not wanted:
+            rule = "name-empty" if not name else "name-blank"
+            self.expect(
+                rule,
+                resource,
+                answer == NAME_EMPTY,
+                f"the name {name!r} was refused with {answer!r}",
             )
+        elif len(wanted) > NAME_LIMIT:
+            self.expect("name-length", resource, answer == NAME_TOO_LONG,
+                        f"a name of {len(wanted)} characters was refused with {answer!r}")  # fmt: skip
+        elif answer == NAME_TOO_LONG:
+            self.expect("name-length", resource, False,
+                        f"a name of {len(wanted)} characters was refused as too long")  # fmt: skip
+        elif answer == NAME_TAKEN and follow_up and self.reader is not None:
+            holders = [
+                item for item in self._list_all(resource)
+                if str(item.get("name", "")).casefold() == wanted.casefold() and item.get("id") != exclude
+            ]  # fmt: skip
+            self.expect("name-unique", resource, holders,
+                        f"the name {name!r} was refused as taken, but no other client has it")  # fmt: skip
+
+    def _get(self, exchange: Exchange, match: Match, resource: str, follow_up: bool) -> None:
+        target = match.target
+        if not isinstance(target, int):
             return
+        known = self.known.get(target)
+        answer = exchange.answer
+        if (
+            known is not None
+            and known.deleted is None
+            and known.archived
+            and exchange.status != 200
+        ):
+            self.expect("archived-readable", resource, False,
+                        f"archived {resource[:-1]} {target} answers {exchange.describe()}")  # fmt: skip
+            return
+        if exchange.status == 404:
+            if known is not None:
+                self.expect("delete-404", resource, known.deleted is not None,
+                            f"{resource[:-1]} {target}, never deleted, answers {exchange.describe()}")  # fmt: skip
+            return
+        if known is None or exchange.status != 200 or not isinstance(answer, dict):
+            return
+        if known.archived:
+            self.expect("archived-readable", resource, True, "")
+        self.expect("delete-404", resource, known.deleted is None,
+                    f"deleted {resource[:-1]} {target} still answers 200")  # fmt: skip
+        self._same(known, answer, f"GET of {resource[:-1]} {target}")
+
+    def _update(self, exchange: Exchange, match: Match, resource: str, follow_up: bool) -> None:
+        target = match.target
+        if not isinstance(target, int):
+            return
+        known = self.known.get(target)
+        sent = exchange.sent if isinstance(exchange.sent, dict) else {}
+        if exchange.status == 404 and known is not None:
+            self.expect("delete-404", resource, known.deleted is not None,
+                        f"{resource[:-1]} {target}, never deleted, answers {exchange.describe()}")  # fmt: skip
+            return
+        if exchange.status == 400 and isinstance(sent.get("name"), str):
+            self._refused_name(resource, sent["name"], exchange.answer, follow_up, exclude=target)
         if exchange.status != 200:
-            writes = action in ("PUT", "DELETE", "archive", "restore")
             if (
                 known is not None
-                and not known.deleted
-                and writes
+                and known.deleted is None
                 and follow_up
                 and self.reader is not None
             ):
-                self._read_back(client_id, f"a refused {action} ({exchange.status})")
+                self._read_back(
+                    target, f"a refused update ({exchange.status})", "refused-changes-nothing"
+                )
             return
-        if action == "GET":
-            if isinstance(answer, dict):
-                _expect(
-                    known is None or not known.deleted,
-                    f"deleted client {client_id} still answers 200",
-                )
-                if known is not None:
-                    self._same(known, answer, f"GET of client {client_id}")
-                self.learn(answer)
-            return
-        if action == "PUT":
-            self._update(exchange, client_id, known, follow_up)
-        elif action == "DELETE":
-            if known is not None:
-                known.deleted = True
-            if follow_up and self.reader is not None:
-                read = self.reader.get_client(client_id)
-                _expect(
-                    read.status == 404, f"deleted client {client_id} reads as {read.describe()}"
-                )
-        elif action in ("archive", "restore"):
-            archived = action == "archive"
-            if action == "restore" and isinstance(answer, dict):
-                _expect(
-                    answer.get("archived") is False,
-                    f"restore answered archived={answer.get('archived')!r}",
-                )
-            if known is not None:
-                known.archived = archived
-            if follow_up and self.reader is not None:
-                item = self._read(client_id)
-                _expect(
-                    item.get("archived") is archived,
-                    f"client {client_id} reads archived={item.get('archived')!r} after {action}",
-                )
-
-    def _update(
-        self, exchange: Exchange, client_id: int, known: Known | None, follow_up: bool
-    ) -> None:
-        sent = exchange.sent if isinstance(exchange.sent, dict) else {}
         answer = exchange.answer
         if not isinstance(answer, dict):
             return
-        got = _client_fields(answer)
         before = known.fields if known is not None else None
-        expected = self._stored(sent, before or {})
-        for key in CLIENT_FIELDS:
-            if key in sent and isinstance(sent[key], str):
-                _expect(
-                    got[key] == expected[key],
-                    f"update sent {key}={sent[key]!r}, answered {got[key]!r}",
-                )
-            elif before is not None:
-                _expect(
-                    got[key] == before[key],
-                    f"an update that did not send {key} changed it: {before[key]!r} -> {got[key]!r}",
-                )
+        self._stored(
+            "update-stores", match.operation, resource, sent, before or {}, answer, "update"
+        )
+        if before is not None:
+            for key, value in before.items():
+                if key not in sent:
+                    self.expect("update-partial", resource, answer.get(key, "") == value,
+                                f"an update that did not send `{key}` changed it: {value!r} -> "
+                                f"{_shown(answer, key)}")  # fmt: skip
         if known is not None and known.at and isinstance(answer.get("at"), str):
             old, new = _epoch(known.at), _epoch(answer["at"])
-            _expect(new >= old, f"an update moved `at` back: {known.at} -> {answer['at']}")
-            if time.monotonic() - known.seen >= 2.0:
-                _expect(
-                    new > old,
-                    f"an update did not move `at` ({known.at}) although seconds had passed",
-                )
-        self.known[client_id] = Known(
-            client_id, got, bool(answer.get("archived")), str(answer.get("at", ""))
-        )
+            self.expect(
+                "at-moves",
+                resource,
+                new >= old,
+                f"an update moved `at` back: {known.at} -> {answer['at']}",
+            )
+            if time.time() - old >= 1.5:
+                self.expect("at-moves", resource, new > old,
+                            f"an update did not move `at` ({known.at}) although seconds had passed")  # fmt: skip
+        self.known[target] = self._known(resource, answer)
         if follow_up and self.reader is not None:
-            self._read_back(client_id, "update")
+            self._read_back(target, "update")
 
-    def _by_ids(self, exchange: Exchange) -> None:
+    def _delete(self, exchange: Exchange, match: Match, resource: str, follow_up: bool) -> None:
+        target = match.target
+        known = self.known.get(target) if isinstance(target, int) else None
+        if known is None:
+            return
+        if known.deleted is not None:
+            self.expect("delete-again-404", resource, exchange.status == 404,
+                        f"a second delete of {resource[:-1]} {target} answered {exchange.status}, not 404")  # fmt: skip
+            return
+        if exchange.status == 404:
+            self.expect("delete-404", resource, False,
+                        f"{resource[:-1]} {target}, never deleted, answers {exchange.describe()}")  # fmt: skip
+        if exchange.status != 200:
+            if follow_up and self.reader is not None and exchange.status != 404:
+                self._read_back(
+                    known.id, f"a refused delete ({exchange.status})", "refused-changes-nothing"
+                )
+            return
+        known.deleted = time.time()
+        if follow_up and self.reader is not None:
+            read = self._read(known.id, expect_found=False)
+            self.expect("delete-404", resource, read.status == 404,
+                        f"deleted {resource[:-1]} {target} reads as {read.describe()}")  # fmt: skip
+
+    def _archive(self, exchange: Exchange, match: Match, resource: str, follow_up: bool) -> None:
+        target = match.target
+        known = self.known.get(target) if isinstance(target, int) else None
+        if known is None or known.deleted is not None:
+            return
+        if exchange.status != 200:
+            if follow_up and self.reader is not None and exchange.status not in (402, 404):
+                self._read_back(known.id, f"a refused {match.operation.action} ({exchange.status})",
+                                "refused-changes-nothing")  # fmt: skip
+            return
+        archived = match.operation.action == "archive"
+        answer = exchange.answer
+        if not archived and isinstance(answer, dict):
+            self.expect("archive-flips", resource, answer.get("archived") is False,
+                        f"restore answered archived={answer.get('archived')!r}")  # fmt: skip
+        known.archived = archived
+        if follow_up and self.reader is not None:
+            item = self._read(known.id).answer
+            self.expect("archive-flips", resource, item.get("archived") is archived,
+                        f"{resource[:-1]} {known.id} reads archived={item.get('archived')!r} after "
+                        f"{match.operation.action}")  # fmt: skip
+
+    def _by_ids(self, exchange: Exchange, match: Match, resource: str, follow_up: bool) -> None:
         if exchange.status != 200 or not isinstance(exchange.answer, list):
             return
         sent = exchange.sent
-        requested = sent.get("client_ids") if isinstance(sent, dict) else sent
+        requested = (
+            next((v for v in sent.values() if isinstance(v, list)), None)
+            if isinstance(sent, dict)
+            else sent
+        )
         asked = (
             {i for i in requested if isinstance(i, int)} if isinstance(requested, list) else set()
         )
-        returned = {
-            item["id"]
-            for item in exchange.answer
-            if isinstance(item, dict) and isinstance(item.get("id"), int)
-        }
-        _expect(
-            returned <= asked, f"by-ids returned {sorted(returned - asked)} that were not asked for"
-        )
-        live = {i for i in asked if i in self.known and not self.known[i].deleted}
-        _expect(live <= returned, f"by-ids left out existing clients {sorted(live - returned)}")
-        for item in exchange.answer:
-            if isinstance(item, dict) and item.get("id") in self.known:
-                self._same(self.known[item["id"]], item, f"by-ids item {item['id']}")
+        returned = {item["id"] for item in _items(exchange) if isinstance(item.get("id"), int)}
+        self.expect("by-ids-exact", resource, returned <= asked,
+                    f"by-ids answered {sorted(returned - asked)}, which were not asked for")  # fmt: skip
+        live = {i for i in asked if i in self.known and self.known[i].deleted is None}
+        self.expect("by-ids-exact", resource, live <= returned,
+                    f"by-ids left out existing {resource} {sorted(live - returned)}")  # fmt: skip
+        gone = {i for i in asked if i in self.known and self.known[i].deleted is not None}
+        self.expect("delete-404", resource, not (gone & returned),
+                    f"by-ids answered deleted {resource} {sorted(gone & returned)}")  # fmt: skip
+        for item in _items(exchange):
+            known = self.known.get(item.get("id"))  # type: ignore[arg-type]
+            if known is not None and known.deleted is None:
+                self._same(known, item, f"by-ids item {item['id']}")
 
-    def _bulk(self, exchange: Exchange, action: str, follow_up: bool) -> None:
+    def _bulk(self, exchange: Exchange, match: Match, resource: str, follow_up: bool) -> None:
         if exchange.status != 200 or not isinstance(exchange.sent, list):
             return
+        delete = match.operation.action == "delete-many"
         requested = {i for i in exchange.sent if isinstance(i, int) and not isinstance(i, bool)}
-        for client_id in requested:
-            if client_id in self.known:
-                if action == "delete":
-                    self.known[client_id].deleted = True
-                else:
-                    self.known[client_id].archived = True
+        for resource_id in requested & self.known.keys():
+            if delete:
+                self.known[resource_id].deleted = self.known[resource_id].deleted or time.time()
+            else:
+                self.known[resource_id].archived = True
         if not follow_up or self.reader is None:
             return
-        listed = {item["id"]: item for item in self._list_all("both")}
-        for client_id in requested:
-            if action == "delete":
-                _expect(client_id not in listed, f"bulk delete left client {client_id} in the list")
+        others = self.others_before  # as the last list showed them, right before this
+        listed = {item["id"]: item for item in self._list_all(resource)}
+        what = f"bulk {'delete' if delete else 'archive'} of {sorted(requested)}"
+        for resource_id, archived in sorted(others.items()):
+            if resource_id not in requested:
+                self.expect("bulk-exact", resource, resource_id in listed
+                            and listed[resource_id].get("archived") is archived,
+                            f"{what} also changed another {resource[:-1]}, {resource_id} (archived "
+                            f"{archived} before, {_shown(listed.get(resource_id, {}), 'archived')} after)")  # fmt: skip
+        for resource_id in sorted(requested):
+            if delete:
+                self.expect("bulk-exact", resource, resource_id not in listed,
+                            f"{what} left {resource[:-1]} {resource_id} in the list")  # fmt: skip
             else:
-                _expect(
-                    listed.get(client_id, {}).get("archived") is True,
-                    f"bulk archive left client {client_id} {'out of the list' if client_id not in listed else 'active'}",
-                )
-        for client_id, known in self.known.items():
-            if client_id in requested or known.deleted:
+                self.expect("bulk-exact", resource, listed.get(resource_id, {}).get("archived") is True,
+                            f"{what} left {resource[:-1]} {resource_id} "
+                            f"{'out of the list' if resource_id not in listed else 'active'}")  # fmt: skip
+        for resource_id, known in self.known.items():
+            if resource_id in requested or known.deleted is not None or known.resource != resource:
                 continue
-            _expect(
-                client_id in listed,
-                f"bulk {action} of {sorted(requested)} also removed client {client_id}",
-            )
-            _expect(
-                listed[client_id].get("archived") is known.archived,
-                f"bulk {action} of {sorted(requested)} also changed client {client_id} "
-                f"(archived={listed[client_id].get('archived')!r})",
-            )
+            self.expect("bulk-exact", resource, resource_id in listed,
+                        f"{what} also removed {resource[:-1]} {resource_id}")  # fmt: skip
+            self.expect("bulk-exact", resource, listed.get(resource_id, {}).get("archived") is known.archived,
+                        f"{what} also changed {resource[:-1]} {resource_id} "
+                        f"(archived={listed.get(resource_id, {}).get('archived')!r})")  # fmt: skip
 
-    def _list(self, exchange: Exchange, follow_up: bool) -> None:
+    def _list(self, exchange: Exchange, match: Match, resource: str, follow_up: bool) -> None:
         items = _items(exchange)
         if exchange.status != 200 or not isinstance(exchange.answer, list):
             return
-        query = exchange.query
-        status = query.get("status", "active")
-        if status not in ("active", "archived", "both"):
-            return
-        name = query.get("name", "")
-        paged = "page" in query or "per_page" in query
+        self._note_others(items)
+        operation = match.operation
+        predicates = self._predicates(operation, exchange.query)
+        if predicates is None:
+            return  # a filter value the spec does not document: the server must refuse it
         for item in items:
-            if status != "both":
-                _expect(
-                    item.get("archived") is (status == "archived"),
-                    f"status={status} listed client {item.get('id')} with archived={item.get('archived')!r}",
-                )
-            if name:
-                _expect(
-                    name.casefold() in str(item.get("name", "")).casefold(),
-                    f"name={name!r} listed {item.get('name')!r}",
-                )
-            if item.get("id") in self.known:
-                self._same(self.known[item["id"]], item, f"list item {item['id']}")
+            for selected, describe in predicates:
+                self.expect("filter", resource, selected(item),
+                            f"{exchange.describe()} listed {resource[:-1]} {item.get('id')} "
+                            f"({describe(item)})")  # fmt: skip
+            known = self.known.get(item.get("id"))  # type: ignore[arg-type]
+            if known is not None:
+                self.expect("delete-404", resource, known.deleted is None,
+                            f"{exchange.describe()} listed deleted {resource[:-1]} {known.id}")  # fmt: skip
+                self._same(known, item, f"list item {item['id']}")
         counts = {item.get("total_count") for item in items if "total_count" in item}
-        _expect(
-            len(counts) <= 1,
-            f"items of one list disagree on total_count: {sorted(map(str, counts))}",
-        )
+        self.expect("total-count", resource, len(counts) <= 1,
+                    f"items of one list disagree on total_count: {sorted(map(str, counts))}")  # fmt: skip
+        paged = "page" in exchange.query or "per_page" in exchange.query
         if not paged and counts:
-            _expect(
-                counts == {len(items)},
-                f"total_count {counts.pop()} on an answer of {len(items)} clients",
-            )
+            self.expect("total-count", resource, counts == {len(items)},
+                        f"total_count {counts.pop()} on an answer of {len(items)} {resource}")  # fmt: skip
         if not follow_up or self.reader is None:
             return
-        every = self._list_all("both")
-        expected: set[int] = {
-            item["id"] for item in every
-            if (status == "both" or item.get("archived") is (status == "archived"))
-            and name.casefold() in str(item.get("name", "")).casefold()
-        }  # fmt: skip
+        every = self._list_all(resource)
+        expected = {
+            item["id"] for item in every if all(selected(item) for selected, _ in predicates)
+        }
         got = {item["id"] for item in items if isinstance(item.get("id"), int)}
         if paged:
-            _expect(
-                got <= expected,
-                f"{exchange.describe()} listed {sorted(got - expected)} that do not match",
-            )
+            self.expect("filter", resource, got <= expected,
+                        f"{exchange.describe()} listed {sorted(got - expected)} that do not match")  # fmt: skip
             if counts:
-                _expect(
-                    counts == {len(expected)},
-                    f"total_count {counts.pop()}, but {len(expected)} clients match",
-                )
+                self.expect("total-count", resource, counts == {len(expected)},
+                            f"total_count {counts.pop()}, but {len(expected)} {resource} match")  # fmt: skip
         else:
-            _expect(
-                got == expected,
-                f"{exchange.describe()} listed {sorted(got)}; the unfiltered list says {sorted(expected)}",
-            )
+            self.expect("filter", resource, got == expected,
+                        f"{exchange.describe()} listed {sorted(got)}; the unfiltered list says "
+                        f"{sorted(expected)}")  # fmt: skip
 
-    def _me(self, exchange: Exchange, follow_up: bool) -> None:
+    def _mine(self, exchange: Exchange, match: Match, resource: str, follow_up: bool) -> None:
         if exchange.status != 200 or not isinstance(exchange.answer, list):
             return
-        raw = exchange.query.get("since")
+        since_filter = next(
+            (f for f in match.operation.filters if f.match == "changed-since"), None
+        )
+        raw = exchange.query.get(since_filter.parameter) if since_filter else None
         if raw is None or not raw.isdigit():
             return
         since = int(raw)
-        for item in _items(exchange):
+        answered = {item.get("id"): item for item in _items(exchange)}
+        for item in answered.values():
             when = item.get("server_deleted_at") or item.get("at")
             if isinstance(when, str):
-                _expect(
-                    _epoch(when) >= since,
-                    f"since={since} answered client {item.get('id')} changed at {when}",
-                )
+                self.expect("since-changed", resource, _epoch(when) >= since,
+                            f"since={since} answered {resource[:-1]} {item.get('id')} changed at {when}")  # fmt: skip
+        for known in self.known.values():
+            if (
+                known.resource == resource
+                and known.deleted is not None
+                and known.deleted >= since + 1
+            ):
+                shown = answered.get(known.id)
+                self.expect("since-deleted", resource, shown is not None and "server_deleted_at" in shown,
+                            f"since={since} left out {resource[:-1]} {known.id}, deleted since"
+                            if shown is None else f"since={since} answered deleted {resource[:-1]} "
+                            f"{known.id} without `server_deleted_at`")  # fmt: skip
         if follow_up and self.reader is not None:
-            everything = self._answered(self.reader.me())
+            everything = self._answered(self._send(match.operation, {}))
             changed = {
-                item["id"]
-                for item in everything
+                item["id"] for item in everything
                 if isinstance(item.get("at"), str) and _epoch(item["at"]) >= since
-            }
-            got = {item["id"] for item in _items(exchange) if isinstance(item.get("id"), int)}
-            _expect(
-                changed <= got,
-                f"since={since} left out clients changed since: {sorted(changed - got)}",
-            )
+            }  # fmt: skip
+            self.expect("since-changed", resource, changed <= answered.keys(),
+                        f"since={since} left out {resource} changed since: {sorted(changed - answered.keys())}")  # fmt: skip
+
+    def _other_workspace(self, exchange: Exchange, match: Match) -> None:
+        """A resource of the run's, read under another workspace's path: refused, never shown."""
+        target = match.target
+        resource = match.operation.resource or ""
+        if (
+            match.operation.action != "get"
+            or not isinstance(target, int)
+            or target not in self.known
+        ):
+            return
+        self.expect("other-workspace", resource, exchange.status in (403, 404),
+                    f"{resource[:-1]} {target} of workspace {self.workspace_id}, read under workspace "
+                    f"{match.params['workspace_id']}, answered {exchange.status}")  # fmt: skip
+
+    def _anonymous(self, exchange: Exchange, match: Match) -> None:
+        resource = match.operation.resource or ""
+        self.expect("anonymous-401", resource,
+                    exchange.status == 401 and exchange.headers.get("x-authorization-missing") == "true"
+                    and not exchange.body, f"a request without credentials answered {exchange.status}, "
+                    f"X-Authorization-Missing={exchange.headers.get('x-authorization-missing')!r}, body "
+                    f"{exchange.body[:100]!r}")  # fmt: skip
+
+    def _quota(self, exchange: Exchange, match: Match) -> None:
+        """Each request counted in one quota scope takes one away, until the window frees one."""
+        remaining = exchange.headers.get("x-toggl-quota-remaining", "")
+        if (
+            not remaining.isdigit()
+            or exchange.auth != "credentials"
+            or exchange.status in (402, 429)
+        ):
+            return
+        resets_in = exchange.headers.get("x-toggl-quota-resets-in", "")
+        scope = match.params.get("workspace_id", "me")
+        now = time.monotonic()
+        last = self.quota.get(scope)
+        self.quota[scope] = (int(remaining), now, int(resets_in) if resets_in.isdigit() else None)
+        if last is None:
+            return
+        before, when, frees_in = last
+        if frees_in is not None and now - when < frees_in:
+            self.expect("quota-counts-down", match.operation.resource or "", int(remaining) < before,
+                        f"X-Toggl-Quota-Remaining read {before}, then {remaining} a request later")  # fmt: skip
 
     # --- helpers ----------------------------------------------------------------------------------
 
-    def _stored(self, sent: dict[str, Any], before: dict[str, str]) -> dict[str, str]:
-        """What a create or update that sent `sent` should store, from `before`."""
-        stored = dict(before)
-        for key in CLIENT_FIELDS:
-            if isinstance(sent.get(key), str):
-                stored[key] = trimmed(sent[key]) if key == "name" else sent[key]
-        return stored
+    def _known(self, resource: str, item: dict[str, Any]) -> Known:
+        stored = self._stored_fields(resource)
+        return Known(
+            item["id"], resource, {key: item[key] for key in stored if key in item and item[key] not in ("", None)},
+            bool(item.get("archived")), str(item.get("at", "")),
+        )  # fmt: skip
+
+    def _stored_fields(self, resource: str) -> list[str]:
+        create = self.api.find(resource, "create")
+        if create is None:
+            return []
+        return [name for name, f in create.body_fields.items() if not f.ignored]
+
+    def _stored(
+        self, rule: str, operation: Operation, resource: str, sent: dict[str, Any],
+        before: dict[str, Any], answer: dict[str, Any], what: str,
+    ) -> None:  # fmt: skip
+        """Every field a write sent (and the spec says is stored) reads as sent in the answer."""
+        for key, field_ in operation.body_fields.items():
+            value = sent.get(key)
+            if field_.ignored or key not in sent or not isinstance(value, str | bool | int):
+                continue
+            if field_.trimmed and isinstance(value, str):
+                self.expect("name-trimmed", resource, answer.get(key) == trimmed(value),
+                            f"{what} sent {key}={value!r}, answered {_shown(answer, key)}, not trimmed")  # fmt: skip
+                # Trimming is an assumption: a server that stores the name as sent still stores it.
+                value = trimmed(value) if answer.get(key) != value else value
+                if key == "name" and len(value) == NAME_LIMIT:
+                    self.expect("name-length", resource, True, "")
+                if key == "name" and not value.isascii():
+                    self.expect("name-unicode", resource, answer.get(key) == value,
+                                f"{what} sent name={value!r}, answered {_shown(answer, key)}")  # fmt: skip
+            if value == "" and key not in answer:
+                continue  # an empty field is left out of the answer, as Toggl does
+            self.expect(rule, resource, key in answer and answer[key] == value,
+                        f"{what} sent {key}={value!r}; `{key}` is missing from the answer" if key not in answer
+                        else f"{what} sent {key}={value!r}, answered {answer[key]!r}")  # fmt: skip
 
     def _same(self, known: Known, item: dict[str, Any], what: str) -> None:
-        got = _client_fields(item)
-        for key in CLIENT_FIELDS:
-            if key == "name" or key in item or known.fields.get(key):
-                _expect(
-                    got[key] == known.fields.get(key, ""),
-                    f"{what} shows {key}={got[key]!r}, the last write left {known.fields.get(key)!r}",
-                )
+        for key, value in known.fields.items():
+            self.expect("read-shows-last-write", known.resource, item.get(key) == value,
+                        f"{what} shows {key}={_shown(item, key)}, the last write left {value!r}")  # fmt: skip
+        for key in self._stored_fields(known.resource):
+            if key not in known.fields and key in item and item[key] not in ("", None):
+                self.expect("read-shows-last-write", known.resource, False,
+                            f"{what} shows {key}={item[key]!r}, the last write left it empty")  # fmt: skip
         if "archived" in item:
-            _expect(
-                item["archived"] is known.archived,
-                f"{what} shows archived={item['archived']!r}, the last write left {known.archived}",
+            self.expect("read-shows-last-write", known.resource, item["archived"] is known.archived,
+                        f"{what} shows archived={item['archived']!r}, the last write left {known.archived}")  # fmt: skip
+
+    def _predicates(
+        self, operation: Operation, query: dict[str, str]
+    ) -> list[tuple[Callable[[dict[str, Any]], bool], Callable[[dict[str, Any]], str]]] | None:
+        """What each documented filter in the query asks of an item; None for an undocumented value."""
+        found = []
+        for filter_ in operation.filters:
+            raw = query.get(filter_.parameter, filter_.default)
+            if raw is None or filter_.match == "changed-since":
+                continue
+            if filter_.values and raw not in filter_.values:
+                return None
+            selects = filter_.selects(raw)
+            if selects is not None:
+                found.append(_predicate(filter_, selects))
+        return found
+
+    def _read(self, resource_id: int, *, expect_found: bool = True) -> Exchange:
+        known = self.known[resource_id]
+        operation = self.api.find(known.resource, "get")
+        assert operation is not None and self.reader is not None
+        read = self._send(operation, {operation.parameters[-1]: resource_id})
+        if expect_found:
+            self.expect("read-shows-last-write", known.resource, read.status == 200 and isinstance(read.answer, dict),
+                        f"{known.resource[:-1]} {resource_id} reads as {read.describe()} {read.body[:200]!r}")  # fmt: skip
+        return read
+
+    def _read_back(self, resource_id: int, after: str, rule: str = "read-shows-last-write") -> None:
+        known = self.known[resource_id]
+        answer = self._read(resource_id).answer
+        for key, value in known.fields.items():
+            self.expect(rule, known.resource, answer.get(key) == value,
+                        f"after {after}, {known.resource[:-1]} {resource_id} shows {key}={_shown(answer, key)}, "
+                        f"the last write left {value!r}")  # fmt: skip
+        self._same(known, answer, f"after {after}, {known.resource[:-1]} {resource_id}")
+
+    def _note_others(self, items: list[dict[str, Any]]) -> None:
+        for item in items:
+            if isinstance(item.get("id"), int) and item["id"] not in self.known:
+                self.others[item["id"]] = item.get("archived") is True
+
+    def _list_all(self, resource: str) -> list[dict[str, Any]]:
+        """Every item of the resource (every status), all pages; a broken read is a violation."""
+        operation = self.api.find(resource, "list")
+        assert operation is not None and self.reader is not None
+        every = {
+            f.parameter: value
+            for f in operation.filters
+            for value, means in f.values.items()
+            if means == "any"
+        }
+        pages = Pages(operation.max_per_page)
+        while True:
+            query: dict[str, Any] = dict(every)
+            if operation.paged:
+                query |= {"page": pages.page, "per_page": pages.per_page}
+            read = self._send(operation, {}, query=query)
+            if not pages.take(self._answered(read)):
+                items = [item for item in pages.items if isinstance(item.get("id"), int)]
+                self._note_others(items)
+                return items
+
+    def _send(self, operation: Operation, params: dict[str, object], **kwargs: Any) -> Exchange:
+        assert self.reader is not None
+        return self.reader.send(operation, {"workspace_id": self.workspace_id, **params}, **kwargs)
+
+    def _proof_fields(self) -> dict[str, Any]:
+        return getattr(self.reader, "proof_fields", {})
+
+    def _answered(self, read: Exchange) -> list[dict[str, Any]]:
+        """The items of a follow-up list read (each with an integer id), or a violation."""
+        if not (read.status == 200 and isinstance(read.answer, list)):
+            raise RuleViolation(
+                f"a follow-up read, {read.describe()}, answered {read.body[:200]!r}"
             )
+        return _items(read)
 
-    def _read(self, client_id: int) -> dict[str, Any]:
-        assert self.reader is not None
-        read = self.reader.get_client(client_id)
-        _expect(
-            read.status == 200 and isinstance(read.answer, dict),
-            f"client {client_id} reads as {read.describe()} {read.body[:200]!r}",
-        )
-        answer: dict[str, Any] = read.answer
-        return answer
 
-    def _list_all(self, status: str, name: str | None = None) -> list[dict[str, Any]]:
-        """Every client of a follow-up list, all pages; a page that is not a list is a violation."""
-        assert self.reader is not None
-        return [
-            item for page in self.reader.list_all(status, name) for item in self._answered(page)
-        ]
-
-    @staticmethod
-    def _answered(read: Exchange) -> list[dict[str, Any]]:
-        """The clients of a follow-up list read (each with an integer id), or a violation."""
-        _expect(
-            read.status == 200 and isinstance(read.answer, list),
-            f"a follow-up read, {read.describe()}, answered {read.body[:200]!r}",
-        )
-        return [item for item in _items(read) if isinstance(item.get("id"), int)]
-
-    def _read_back(self, client_id: int, after: str) -> None:
-        known = self.known[client_id]
-        self._same(known, self._read(client_id), f"after {after}, client {client_id}")
+def _predicate(
+    filter_: Filter, selects: Callable[[Any], bool]
+) -> tuple[Callable[[dict[str, Any]], bool], Callable[[dict[str, Any]], str]]:
+    attribute = filter_.attribute
+    return (
+        lambda item: selects(item.get(attribute)),
+        lambda item: (
+            f"{attribute}={_shown(item, attribute)}, which {filter_.parameter} does not select"
+        ),
+    )
 
 
 def _items(exchange: Exchange) -> list[dict[str, Any]]:
@@ -481,6 +672,28 @@ def _items(exchange: Exchange) -> list[dict[str, Any]]:
     return [item for item in answer if isinstance(item, dict)]
 
 
-def _expect(condition: object, message: str) -> None:
-    if not condition:
-        raise RuleViolation(message)
+_HANDLERS: dict[str, Callable[[Semantics, Exchange, Match, str, bool], None]] = {
+    "list": Semantics._list,
+    "create": Semantics._create,
+    "get": Semantics._get,
+    "update": Semantics._update,
+    "delete": Semantics._delete,
+    "archive": Semantics._archive,
+    "restore": Semantics._archive,
+    "get-many": Semantics._by_ids,
+    "archive-many": Semantics._bulk,
+    "delete-many": Semantics._bulk,
+    "list-mine": Semantics._mine,
+}
+
+
+__all__ = [
+    "NAME_TAKEN",
+    "Known",
+    "Reader",
+    "Rule",
+    "RuleViolation",
+    "Semantics",
+    "Unverified",
+    "trimmed",
+]

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import hypothesis
 import hypothesis.stateful
 import requests
@@ -36,16 +35,15 @@ from schemathesis.generation.hypothesis.builder import (
 
 from .apimap import ApiMap
 from .checks import (
+    NamesRefusedOnlyWhenTaken,
     NoBodyWhereNoneDeclared,
     SemanticsCheck,
     method_not_allowed_as_recorded,
-    names_refused_only_when_taken,
 )
 from .exchange import Exchange
 from .gateway import GUARD_HEADER, REFUSED_STATUS, KitFault
 from .ownership import PROOF_FIELD
 from .report import Failure, Report
-from .rules import Unverified
 
 MAX_FAILURES_PER_OPERATION = 3
 ROUNDS = [
@@ -85,65 +83,6 @@ def _header(response: schemathesis.Response, name: str) -> str | None:
     return None
 
 
-class GatewayReader:
-    """The rules' follow-up reads, through the gateway with the run's credentials."""
-
-    def __init__(self, http: httpx.Client, workspace_id: int, marker: str) -> None:
-        self.http = http
-        self.workspace_id = workspace_id
-        self.marker = marker  # what the run's creates carry in their notes
-        self.api_path = http.base_url.path.rstrip("/")
-
-    def _send(self, method: str, path: str, **kwargs: Any) -> Exchange:
-        response = self.http.request(method, path, **kwargs)
-        refused = response.headers.get(GUARD_HEADER)
-        if refused == "fault":
-            raise KitFault(response.json())
-        if refused:
-            raise Unverified(f"{method} {path} was not sent ({refused}): {response.json()}")
-        return Exchange.of(response, self.api_path)
-
-    def get_client(self, client_id: int) -> Exchange:
-        return self._send("GET", f"/workspaces/{self.workspace_id}/clients/{client_id}")
-
-    def list_all(self, status: str, name: str | None = None) -> list[Exchange]:
-        """Every page of a list, the way the SDK's `list_all` walks them."""
-        pages: list[Exchange] = []
-        seen: set[Any] = set()
-        page = 1
-        while True:
-            params: dict[str, Any] = {"status": status, "page": page, "per_page": 200}
-            if name:
-                params["name"] = name
-            exchange = self._send("GET", f"/workspaces/{self.workspace_id}/clients", params=params)
-            pages.append(exchange)
-            items = exchange.answer if isinstance(exchange.answer, list) else []
-            new = [i.get("id") for i in items if isinstance(i, dict) and i.get("id") not in seen]
-            seen.update(new)
-            total = next(
-                (i.get("total_count") for i in items if isinstance(i, dict) and "total_count" in i),
-                None,
-            )
-            if (
-                exchange.status != 200
-                or not new
-                or (total is not None and len(seen) >= total)
-                or len(items) < 200
-            ):
-                return pages
-            page += 1
-
-    def create(self, name: str) -> Exchange:
-        return self._send(
-            "POST",
-            f"/workspaces/{self.workspace_id}/clients",
-            json={"name": name, "notes": self.marker},
-        )
-
-    def me(self, since: int | None = None) -> Exchange:
-        return self._send("GET", "/me/clients", params={} if since is None else {"since": since})
-
-
 class PropertyRun:
     def __init__(
         self,
@@ -154,10 +93,10 @@ class PropertyRun:
         generation: Generation,
         position: Callable[[], tuple[int, Exchange | None]],
         reproduce: Callable[[int, Exchange | None], str],
+        api: ApiMap,
         budget_left: Callable[[], int | None] = lambda: None,
         headers: dict[str, str] | None = None,
         proof: tuple[str, int] | None = None,
-        api: ApiMap | None = None,
     ) -> None:
         self.schema = schema
         self.proof = proof  # against a server the run did not start: (the run's proof, workspace)
@@ -165,7 +104,7 @@ class PropertyRun:
         self.report = report
         self.checks: list[Any] = [
             semantics,
-            names_refused_only_when_taken,
+            NamesRefusedOnlyWhenTaken(api),
             method_not_allowed_as_recorded,
             no_body,
         ]
@@ -268,7 +207,7 @@ class PropertyRun:
         (or nothing was), the pinned workspace where an integer is. A case whose values cannot be
         made to carry the proof is left as generated; the gateway does not send it.
         """
-        assert self.proof is not None and self.api is not None
+        assert self.proof is not None
         mark, workspace_id = self.proof
         action = self.api.by_label(case.operation.label).action
         body = case.body

@@ -42,11 +42,12 @@ from .gateway import Budget, Gateway, KitFault, basic_header
 from .guard import Guard
 from .ledger import Ledger
 from .ownership import marker, new_run_id, proof
+from .reader import RunClient
 from .relay import Relay
 from .report import ExitCode, Failure, Report
 from .repro import Reproductions
 from .rules import Semantics
-from .runner import GatewayReader, Generation, PropertyRun, StopRun
+from .runner import Generation, PropertyRun, StopRun
 from .scrub import ScrubbedStream, Scrubber
 from .settings import RunSettings
 from .walk import Walk
@@ -159,7 +160,8 @@ def server_for(settings: RunSettings) -> Iterator[str]:
     if settings.external:
         yield settings.base_url
         return
-    with EmulatorProcess() as emulator:
+    # With an hourly quota no run reaches, so that the emulator sends Toggl's quota headers.
+    with EmulatorProcess(["--hourly-quota", "1000000"]) as emulator:
         yield emulator.base_url
 
 
@@ -246,7 +248,7 @@ def _run(settings: RunSettings, scrubber: Scrubber) -> ExitCode:
             finally:
                 gateway.interrupt()
                 with signals_noted("cleanup"):
-                    _clean_up(settings, report, gateway, ledger)
+                    _clean_up(settings, report, gateway, ledger, reproductions)
                     report.faults += gateway.faults
                     _finish(report, gateway, settings, recorder, scrubber)
                     http.close()
@@ -255,7 +257,8 @@ def _run(settings: RunSettings, scrubber: Scrubber) -> ExitCode:
     return report.exit_code()
 
 
-def _clean_up(settings: RunSettings, report: Report, gateway: Gateway, ledger: Ledger) -> None:
+def _clean_up(settings: RunSettings, report: Report, gateway: Gateway, ledger: Ledger,
+              reproductions: Reproductions) -> None:  # fmt: skip
     if settings.external:
         requests = 3 * len(ledger.owned) + gateway.snapshot_pages
         gateway.cleanup_deadline = (
@@ -278,7 +281,10 @@ def _clean_up(settings: RunSettings, report: Report, gateway: Gateway, ledger: L
         about_leftovers = [f for f in outcome.failed if any(str(i) in f for i in report.leftovers)]
         report.notes += [f"cleanup: {line}" for line in outcome.left + about_leftovers]
         report.unconfirmed += [f for f in outcome.failed if f not in about_leftovers]
-    report.failures += [Failure("ownership", evidence) for evidence in gateway.evidence]
+    report.failures += [
+        Failure("ownership", evidence, reproductions.command(position, at) if at else "")
+        for evidence, (position, at) in zip(gateway.evidence, gateway.evidence_at, strict=True)
+    ]
     ledger.end()
 
 
@@ -286,29 +292,37 @@ def _test(settings: RunSettings, report: Report, api: ApiMap, url: str, headers:
           http: httpx.Client, run_id: str, started: int, recorder: Recorder,
           reproductions: Reproductions, budget: Budget, mark: str) -> None:  # fmt: skip
     schema = load_schema(settings, url, headers)
-    reader = GatewayReader(http, settings.workspace_id, mark)
-    semantics = Semantics(settings.workspace_id, reader)
-    print("contract: the deterministic walk", flush=True)
-    Walk(
-        http, schema, semantics, report, workspace_id=settings.workspace_id,
-        prefix=f"toggl-contract-{run_id}-", marker=mark, started=started,
+    client = RunClient(http, settings.workspace_id, mark)
+    semantics = Semantics(api, settings.workspace_id, client, report.coverage)
+    walk = Walk(
+        client, api, schema, semantics, report, prefix=f"toggl-contract-{run_id}-", started=started,
+        other_workspace=settings.other_workspace or settings.workspace_id + 1,
         reproduce=lambda exchange: reproductions.command(recorder.count, exchange),
-    ).run()  # fmt: skip
+        budget_left=lambda: budget.left(cleanup=False),
+    )  # fmt: skip
+    complete = walk.complete_cost()
+    print(f"contract: the deterministic walk (every rule; up to {complete} requests)", flush=True)
+    report.walk_cost = complete
+    walk.run()
     print("contract: schemathesis (examples, coverage, fuzzing, stateful)", flush=True)
-    check = SemanticsCheck(semantics)
+    check = SemanticsCheck(semantics, PLACEHOLDER)
     spec = yaml.safe_load(settings.spec.read_text(encoding="utf-8"))
     generation = Generation(settings.max_examples, settings.seed, settings.stateful_examples,
                             settings.stateful_steps)  # fmt: skip
     property_run = PropertyRun(
         schema, report, check, NoBodyWhereNoneDeclared(spec), generation,
         position=lambda: (recorder.count, recorder.last), reproduce=reproductions.command,
-        budget_left=lambda: budget.left(cleanup=False), headers=headers,
-        proof=(mark, settings.workspace_id) if settings.external else None, api=api,
+        api=api, budget_left=lambda: budget.left(cleanup=False), headers=headers,
+        proof=(mark, settings.workspace_id) if settings.external else None,
     )  # fmt: skip
     try:
         property_run.run()
     finally:
         report.unverified.update(check.unverified)
+        if not semantics.quota:
+            report.coverage.not_reached["quota-counts-down"] = (
+                "the server sent no X-Toggl-Quota-Remaining"
+            )
 
 
 def _finish(report: Report, gateway: Gateway, settings: RunSettings, recorder: Recorder,
@@ -319,6 +333,10 @@ def _finish(report: Report, gateway: Gateway, settings: RunSettings, recorder: R
             f"requests sent upstream: {tally.sent} of a budget of {settings.budget}; 429s waited out: "
             f"{tally.throttled}; not sent, not ours: {sum(tally.not_ours.values())}"
         )
+        # The walk, the snapshot before its first create, and cleanup's look for what it created.
+        needed = report.walk_cost + 2 * max(1, gateway.snapshot_pages)
+        report.budget = (f"{tally.sent} of {settings.budget} requests spent; every rule is reached "
+                         f"with a budget of {needed}, generated cases take the rest")  # fmt: skip
     report.notes.append(f"exchanges recorded: {recorder.count} in {recorder.path}")
     if report.faults:
         path = settings.reports / TRACEBACK

@@ -99,6 +99,9 @@ RUN = (
     Setting("max_seconds", "TOGGL_CONTRACT_MAX_SECONDS", "the longest the run may take, cleanup "
             f"apart (at most {MAX_RUN_SECONDS}: a later cleanup takes an older run for ended)",
             str(MAX_RUN_SECONDS), _run_seconds),
+    Setting("other_workspace", "TOGGL_CONTRACT_OTHER_WORKSPACE", "a workspace id to read one of "
+            "the run's clients under (it must be refused; nothing is written there)", None,
+            _workspace, shown="the pinned workspace's id + 1"),
     Setting("spec", "TOGGL_CONTRACT_SPEC", "the OpenAPI description to verify", None, Path,
             shown="./openapi.yaml, else the one this package ships"),
     Setting("config", "TOGGL_CONTRACT_CONFIG", "schemathesis configuration (checks, phases)", None,
@@ -180,6 +183,7 @@ class RunSettings:
     spec: Path
     config: Path | None
     max_seconds: int = MAX_RUN_SECONDS
+    other_workspace: int | None = None
 
 
 def spec_path(args: argparse.Namespace, environ: Mapping[str, str]) -> Path:
@@ -207,6 +211,7 @@ def run_settings(
     common: dict[str, Any] = {
         "command": command, "interval": value("interval", args, environ),
         "max_seconds": value("max_seconds", args, environ),
+        "other_workspace": value("other_workspace", args, environ),
         "timeout": value("timeout", args, environ), "seed": seed, "ledgers": reports / "contract-ledgers",
         "spec": spec_path(args, environ), "config": config,
     }  # fmt: skip

@@ -1,5 +1,14 @@
-"""The deterministic walk: every operation at least once, on three clients the run creates, in
-about twenty requests, each answer validated against the spec and judged by the rules.
+"""The deterministic walk: every rule of the rule book reached, on three clients the run creates,
+planned to fit the budget, before any generated case. What a Free plan's hourly budget (30 requests)
+pays for comes first.
+
+Each step arranges a situation (a rename to a taken name, a second delete, a `since` after a
+delete) and sends its requests through the gateway; every answer is validated against the spec and
+judged by the rules (`rules.py`), which say what is right: the walk asserts nothing of its own. A
+step declares the rules it reaches and the most requests it costs, its own cleanup included; a step
+the budget cannot pay for is skipped whole, and the report says which rules it would have reached
+and what a complete check needs. A step that fails does not stop the walk: only a step that needs
+what a failed one did not make is skipped.
 
 It also answers the open questions the spec lists (does a PUT without `name` work? what does a
 single DELETE answer?), so that one live run settles them.
@@ -7,21 +16,24 @@ single DELETE answer?), so that one live run settles them.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 from schemathesis.core.failures import Failure as CheckFailure
 from schemathesis.core.failures import FailureGroup
 
+from .apimap import ApiMap
 from .exchange import NO_JSON, Exchange
-from .gateway import GUARD_HEADER, KitFault
+from .gateway import CREATE_COST, GUARD_HEADER
+from .reader import RunClient
 from .report import Report, Step
-from .rules import NAME_TAKEN, RuleViolation, Semantics
+from .rules import RuleViolation, Semantics, Unverified
 
-CLIENTS = "/workspaces/{workspace_id}/clients"
-CLIENT = CLIENTS + "/{client_id}"
-ME = "/me/clients"
+WRITE_COST = 2  # the fresh proof read, then the write
+NAME_LIMIT = 255
 
 
 class StepFailed(AssertionError):
@@ -29,348 +41,327 @@ class StepFailed(AssertionError):
 
 
 class StepStopped(Exception):
-    """The gateway did not send a request (budget, quota, not ours): the rest is unverified."""
+    """The gateway did not send a request (budget, quota, not ours): the step is not done."""
+
+
+class PlanLimit(Exception):
+    """The workspace's plan refuses a feature (402, premium only): its rules go unverified."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    reaches: tuple[str, ...]  # rule ids
+    cost: int  # the most requests it sends upstream, what its creates keep for cleanup included
+    needs: tuple[str, ...]  # what earlier steps must have made
+    action: Callable[[], None] = field(compare=False)
 
 
 class Walk:
     def __init__(
         self,
-        http: httpx.Client,
+        client: RunClient,
+        api: ApiMap,
         schema: Any,
         semantics: Semantics,
         report: Report,
         *,
-        workspace_id: int,
         prefix: str,
-        marker: str,
         started: int,
+        other_workspace: int,
         reproduce: Callable[[Exchange], str],
+        budget_left: Callable[[], int | None] = lambda: None,
     ) -> None:
-        self.http = http
+        self.client = client
+        self.api = api
         self.schema = schema
         self.semantics = semantics
         self.report = report
-        self.workspace_id = workspace_id
         self.prefix = prefix  # the run's name prefix: toggl-contract-<run id>-
-        self.marker = (
-            marker  # notes of the run's clients: proves them this run's to a later cleanup
-        )
         self.started = started
+        self.other_workspace = other_workspace
         self.reproduce = reproduce
-        self.api_path = http.base_url.path.rstrip("/")
+        self.budget_left = budget_left
         self.state: dict[str, Any] = {}
-        self.last: Exchange | None = None  # the last answer, for a step's own failed expectation
-        self._stopped: str | None = None
+        self.step_now: Step | None = None
+        self.last: Exchange | None = None
 
     # --- one request ------------------------------------------------------------------------------
 
     def call(
         self,
-        template: str,
-        method: str,
+        action: str,
+        params: dict[str, object] | None = None,
         *,
-        client_id: int | None = None,
         expect: int | tuple[int, ...] = 200,
+        follow_up: bool = True,
         anonymous: bool = False,
-        **kwargs: Any,
+        query: dict[str, Any] | None = None,
+        json: Any = None,
     ) -> Exchange:
-        """One request: sent through the gateway, validated against the spec, judged by the rules."""
-        path = template.format(workspace_id=self.workspace_id, client_id=client_id)
-        extra: dict[str, Any] = {"auth": None} if anonymous else {}
-        response = self.http.request(method, path, **kwargs, **extra)
+        """One request to the clients' `action`: sent through the gateway, validated against the
+        spec, judged by the rules (reading the server again where a rule needs it)."""
+        operation = self.api.find("clients", action)
+        assert operation is not None, action
+        response = self.client.request(
+            operation, params or {}, query=query, json=json, anonymous=anonymous
+        )
+        label = operation.label
         refused = response.headers.get(GUARD_HEADER)
         if refused == "no-answer":
-            raise StepFailed(f"{method} {template}: {response.json()}")
-        if refused == "fault":
-            raise KitFault(response.json())
+            self._exercised(label)
+            raise StepFailed(f"{label}: {response.json()}")
         if refused:
-            raise StepStopped(f"{method} {template} was not sent ({refused}): {response.json()}")
-        exchange = Exchange.of(response, self.api_path)
+            raise StepStopped(f"{label} was not sent ({refused}): {response.json()}")
+        self._exercised(label)
+        exchange = Exchange.of(
+            response, self.client.api_path, "none" if anonymous else "credentials"
+        )
         self.last = exchange
-        operation = self.schema[template][method]
-        documented = operation.definition.raw["responses"]
-        if str(response.status_code) not in documented:
-            raise StepFailed(
-                f"{method} {template}: undocumented status {response.status_code}\n  reproduce: {self.reproduce(exchange)}"
-            )
-        if not (
-            response.status_code == 200
-            and not response.content
-            and documented["200"].get("x-toggl-body-may-be-empty")
-        ):
-            try:
-                operation.validate_response(response)
-            except (FailureGroup, CheckFailure) as raised:  # every violation, one line each
-                failures = raised.exceptions if isinstance(raised, FailureGroup) else (raised,)
-                lines = [
-                    f"{getattr(f, 'title', type(f).__name__)}: {_first_line(f)}" for f in failures
-                ]
-                raise StepFailed(
-                    f"{method} {template}: the response does not match the spec: {'; '.join(lines)}"
-                    f"\n  reproduce: {self.reproduce(exchange)}"
-                ) from None
+        self._validate(operation.method, operation.template, response, exchange)
         try:
-            self.semantics.check(exchange, follow_up=False)
+            self.semantics.check(exchange, follow_up=follow_up)
         except RuleViolation as violation:
             raise StepFailed(f"{violation}\n  reproduce: {self.reproduce(exchange)}") from None
         if response.status_code not in (expect if isinstance(expect, tuple) else (expect,)):
             raise StepFailed(
-                f"{method} {template}: expected {expect}, got {response.status_code} {response.text[:300]}\n  reproduce: {self.reproduce(exchange)}"
+                f"{label}: expected {expect}, got {response.status_code} {response.text[:300]}\n"
+                f"  reproduce: {self.reproduce(exchange)}"
             )
         return exchange
 
-    def archived_states(self) -> dict[int, bool]:
-        """Every client of the workspace and whether it is archived (all pages, one read each)."""
-        states: dict[int, bool] = {}
-        page = 1
-        while True:
-            items = self.call(
-                CLIENTS, "GET", params={"status": "both", "page": page, "per_page": 200}
-            ).answer
-            states.update({c["id"]: c["archived"] for c in items})
-            total = items[0].get("total_count", len(items)) if items else 0
-            if len(items) < 200 or len(states) >= total:
-                return states
-            page += 1
-
-    def step(self, name: str, operations: tuple[str, ...], action: Callable[[], None]) -> None:
-        step = Step(name, operations)
-        self.report.steps.append(step)
-        if self._stopped:
-            step.outcome, step.detail = "skipped", self._stopped
+    def _validate(
+        self, method: str, template: str, response: httpx.Response, exchange: Exchange
+    ) -> None:
+        operation = self.schema[template][method]
+        documented = operation.definition.raw["responses"]
+        label = f"{method} {template}"
+        if str(response.status_code) not in documented:
+            raise StepFailed(
+                f"{label}: undocumented status {response.status_code}\n  reproduce: {self.reproduce(exchange)}"
+            )
+        if (
+            response.status_code == 200
+            and not response.content
+            and documented["200"].get("x-toggl-body-may-be-empty")
+        ):
             return
         try:
-            action()
-        except StepStopped as stop:
-            self._stopped = str(stop)
-            step.outcome, step.detail = "skipped", str(stop)
-        except PlanLimit as limit:
-            step.outcome, step.detail = "skipped", str(limit)
-        except (
-            StepFailed,
-            RuleViolation,
-            KeyError,
-            TypeError,
-            IndexError,
-            AttributeError,
-            ValueError,
-        ) as failure:
-            # An answer the walk did not foresee (a field missing, of another type): this step
-            # fails, the run goes on. Anything else is a fault of the kit, not of the server.
-            detail = (
-                str(failure)
-                if isinstance(failure, StepFailed | RuleViolation)
-                else (f"the walk could not judge the answer ({type(failure).__name__}: {failure})")
-            )
-            if "reproduce: " not in detail and self.last is not None:  # a step's own expectation
-                detail += f"\n  reproduce: {self.reproduce(self.last)}"
-            step.outcome, step.detail = "failed", detail
-        print(f"  {'✓' if step.outcome == 'passed' else '✗' if step.outcome == 'failed' else '-'} {name}"
-              + (f": {step.detail.splitlines()[0]}" if step.outcome != "passed" else ""), flush=True)  # fmt: skip
+            operation.validate_response(response)
+        except (FailureGroup, CheckFailure) as raised:  # every violation, one line each
+            failures = raised.exceptions if isinstance(raised, FailureGroup) else (raised,)
+            lines = [f"{getattr(f, 'title', type(f).__name__)}: {_first_line(f)}" for f in failures]
+            raise StepFailed(
+                f"{label}: the response does not match the spec: {'; '.join(lines)}"
+                f"\n  reproduce: {self.reproduce(exchange)}"
+            ) from None
 
-    # --- the walk -------------------------------------------------------------------------------
+    def _exercised(self, label: str) -> None:
+        if self.step_now is not None and label not in self.step_now.operations:
+            self.step_now.operations += (label,)
+
+    # --- steps --------------------------------------------------------------------------------------
+
+    def step(self, plan: Plan) -> None:
+        step = Step(plan.name, (), reaches=plan.reaches)
+        self.report.steps.append(step)
+        missing = [need for need in plan.needs if need not in self.state]
+        left = self.budget_left()
+        if missing:
+            step.outcome, step.detail = (
+                "skipped",
+                f"needs client {', '.join(missing)}, which no earlier step made",
+            )
+        elif left is not None and left < plan.cost:
+            step.outcome = "skipped"
+            step.detail = (
+                f"needs up to {plan.cost} requests of the budget; {max(left, 0)} were left"
+            )
+        else:
+            self.step_now = step
+            try:
+                plan.action()
+            except (StepStopped, Unverified) as stop:
+                step.outcome, step.detail = "skipped", str(stop)
+            except PlanLimit as limit:
+                step.outcome, step.detail = "skipped", str(limit)
+            except (
+                StepFailed,
+                RuleViolation,
+                KeyError,
+                TypeError,
+                IndexError,
+                AttributeError,
+                ValueError,
+            ) as failure:
+                # An answer the walk did not foresee (a field missing, of another type) fails the
+                # step, and the walk goes on. Anything else is a fault of the kit, not of the server.
+                detail = str(failure) if isinstance(failure, StepFailed | RuleViolation) else (
+                    f"the walk could not judge the answer ({type(failure).__name__}: {failure})")  # fmt: skip
+                if "reproduce: " not in detail and self.last is not None:
+                    detail += f"\n  reproduce: {self.reproduce(self.last)}"
+                step.outcome, step.detail = "failed", detail
+            finally:
+                self.step_now = None
+        mark = {"passed": "✓", "failed": "✗", "skipped": "-"}[step.outcome]
+        print(f"  {mark} {plan.name}" + (f": {step.detail.splitlines()[0]}" if step.outcome != "passed" else ""),
+              flush=True)  # fmt: skip
 
     def run(self) -> None:
+        for plan in self.plans():
+            self.step(plan)
+
+    def complete_cost(self) -> int:
+        """What the whole walk may cost: the budget it needs to reach every rule."""
+        return sum(plan.cost for plan in self.plans())
+
+    def plans(self) -> list[Plan]:
         s = self.state
+        w = self.prefix
 
-        def create() -> None:
-            a = self.call(CLIENTS, "POST", json={"name": f"  {self.prefix}a ", "notes": self.marker,
-                                                  "external_reference": "contract-a"}).answer  # fmt: skip
-            _expect(a["name"] == f"{self.prefix}a", f"create kept the name {a['name']!r} untrimmed")
-            s["a"] = a
-            taken = self.call(
-                CLIENTS, "POST", json={"name": a["name"].upper(), "notes": self.marker}, expect=400
-            )
-            _expect(
-                taken.answer == NAME_TAKEN, f"a taken name (another case) answered {taken.body!r}"
-            )
-            read = self.call(CLIENT, "GET", client_id=a["id"]).answer
-            for key in ("name", "notes", "external_reference"):
-                _expect(
-                    read.get(key) == a.get(key),
-                    f"create sent {key}={a.get(key)!r}, the read has {read.get(key)!r}",
+        def create(key: str, name: str, *, follow_up: bool) -> dict[str, Any]:
+            self.last = None
+            try:
+                self.call(
+                    "create", json={"name": name, "notes": self.client.marker}, follow_up=follow_up
                 )
+            finally:  # a client made is there for the steps after, whatever a rule found of it
+                made = (
+                    self.last.answer if self.last is not None and self.last.status == 200 else None
+                )
+                if isinstance(made, dict) and isinstance(made.get("id"), int):
+                    s[key] = made
+                    s[f"{key}_made"] = time.time()
+            return s[key]  # type: ignore[no-any-return]
 
-        def partial_update() -> None:
-            # Only the external reference: the name and the notes must stay as they are.
-            updated = self.call(
-                CLIENT,
-                "PUT",
-                client_id=s["a"]["id"],
-                json={"external_reference": "contract-a2"},
-                expect=(200, 400),
-            )
+        # First what a Free plan's budget (30) pays for, on client a: create, read, update, delete.
+
+        def create_and_read() -> None:
+            a = create("a", f"  {w}a ", follow_up=True)  # the name trimmed, a taken name refused
+            self.call("get", {"client_id": a["id"]})
+
+        def update_partial() -> None:
+            # At least a second after the create (`at` has second precision), only the external
+            # reference: the name and the notes must stay as they are, and `at` must move.
+            time.sleep(max(0.0, int(s["a_made"]) + 1.5 - time.time()))
+            updated = self.call("update", {"client_id": s["a"]["id"]}, json={"external_reference": "contract-a2"},
+                                expect=(200, 400))  # fmt: skip
+            self.report.answers["PUT without `name`"] = (
+                "accepted: updates are partial" if updated.status == 200
+                else f"refused: 400 {updated.body.decode(errors='replace')}"
+            )  # fmt: skip
             if updated.status == 400:
-                self.report.answers["PUT without `name`"] = (
-                    f"refused: 400 {updated.body.decode(errors='replace')}"
-                )
                 raise StepFailed(
                     "a PUT without `name` was refused: the spec says updates are partial"
                 )
-            self.report.answers["PUT without `name`"] = "accepted: updates are partial"
-            read = self.call(CLIENT, "GET", client_id=s["a"]["id"]).answer
-            _expect(
-                read.get("external_reference") == "contract-a2",
-                "the update is not visible on the next read",
-            )
-            _expect(
-                (read["name"], read.get("notes")) == (s["a"]["name"], self.marker),
-                f"an update of external_reference alone changed the name or the notes: {read['name']!r}, "
-                f"{read.get('notes')!r}",
-            )
 
-        def second_and_list() -> None:
-            s["b"] = self.call(
-                CLIENTS, "POST", json={"name": f"{self.prefix}b", "notes": self.marker}
-            ).answer
-            items = self.call(
-                CLIENTS, "GET", params={"status": "both", "name": self.prefix.upper()}
-            ).answer
-            ids = {c["id"] for c in items}
-            _expect(ids == {s["a"]["id"], s["b"]["id"]}, f"the name filter listed {sorted(ids)}")
-            _expect(
-                all(c.get("total_count") == 2 for c in items), "total_count disagrees with the list"
+        def other_workspace() -> None:
+            self.call(
+                "get",
+                {"workspace_id": self.other_workspace, "client_id": s["a"]["id"]},
+                expect=(403, 404),
             )
-
-        def archive_and_restore() -> None:
-            archived = self.call(
-                CLIENT + "/archive", "POST", client_id=s["a"]["id"], expect=(200, 402)
-            )
-            if archived.status == 402:
-                raise PlanLimit("archive answered 402 (the plan has no archiving): archive, bulk archive "
-                                "and restore of an archived client went unverified")  # fmt: skip
-            listed = self.call(
-                CLIENTS, "GET", params={"status": "archived", "name": self.prefix}
-            ).answer
-            _expect(
-                [c["id"] for c in listed] == [s["a"]["id"]],
-                "status=archived does not list the archived client alone",
-            )
-            restored = self.call(
-                CLIENT + "/restore", "POST", client_id=s["a"]["id"], json={}
-            ).answer
-            _expect(restored["archived"] is False, "restore did not clear archived")
 
         def by_ids() -> None:
-            found = self.call(CLIENTS + "/data", "POST", json=[s["a"]["id"], s["b"]["id"]]).answer
-            _expect(
-                {c["id"] for c in found} == {s["a"]["id"], s["b"]["id"]},
-                "by-ids did not answer both clients",
-            )
+            self.call("get-many", json=[s["a"]["id"]])
 
-        def bulk_archive() -> None:
-            before = self.archived_states()
-            done = self.call(CLIENTS + "/archive", "POST", json=[s["b"]["id"]], expect=(200, 402))
-            if done.status == 402:
-                raise PlanLimit("bulk archive answered 402 (the plan has no archiving)")
-            _expect(
-                done.answer[0]["client_ids"] == [s["b"]["id"]],
-                f"bulk archive answered {done.answer!r}",
-            )
-            after = self.archived_states()
-            changed = sorted(i for i in before.keys() & after.keys() if before[i] != after[i])
-            _expect(
-                changed == [s["b"]["id"]],
-                f"bulk archive of {s['b']['id']} changed the archived state of {changed}",
-            )
+        def anonymous() -> None:
+            self.call("list", anonymous=True, expect=401)
 
-        def me_since() -> None:
-            mine = self.call(ME, "GET", params={"since": self.started}).answer
-            _expect(
-                {s["a"]["id"], s["b"]["id"]} <= {c["id"] for c in mine},
-                "since left out the run's clients",
-            )
-
-        def no_credentials() -> None:
-            self.call(CLIENTS, "GET", anonymous=True, expect=401)
-
-        def delete_one() -> None:
-            deleted = self.call(CLIENT, "DELETE", client_id=s["a"]["id"])
+        def delete_twice() -> None:
+            a = s["a"]["id"]
+            deleted = self.call("delete", {"client_id": a})
             body = deleted.answer
             self.report.answers["single DELETE body"] = (
                 "empty" if not deleted.body.strip() else f"a number: {body}" if isinstance(body, int)
                 else f"something else: {deleted.body[:100]!r}"
             )  # fmt: skip
-            _expect(
-                body is NO_JSON or isinstance(body, int),
-                f"a DELETE answered {deleted.body!r}: neither empty nor a number",
+            if not (body is NO_JSON or isinstance(body, int)):
+                raise StepFailed(f"a DELETE answered {deleted.body!r}: neither empty nor a number")
+            self.call("delete", {"client_id": a}, expect=404)
+            s["a_deleted"] = True
+
+        def since() -> None:
+            self.call("list-mine", query={"since": self.started})
+
+        # Then, on clients b and c: lists, names, archiving, bulk operations.
+
+        def two_more_and_filter() -> None:
+            create("b", f"{w}b", follow_up=False)
+            create("c", f"{w}c", follow_up=False)
+            # A substring from the middle, in another case: a prefix-only or case-sensitive filter fails.
+            needle = w[len("toggl-contract-") :].upper()
+            self.call("list", query={"status": "both", "name": needle})
+
+        def rename_to_taken() -> None:
+            self.call(
+                "update",
+                {"client_id": s["b"]["id"]},
+                json={"name": s["c"]["name"].upper()},
+                expect=400,
             )
-            self.call(CLIENT, "GET", client_id=s["a"]["id"], expect=404)
+
+        def name_boundaries() -> None:
+            b = s["b"]["id"]
+            for name, status in ((" \u3000\t ", 400), ("", 400), (f"{w}b".ljust(NAME_LIMIT + 1, "x"), 400),
+                                 (f"{w}b".ljust(NAME_LIMIT, "x"), 200), (f"{w}b Zoë Ærø 東京 ŁÓDŹ", 200)):  # fmt: skip
+                self.call(
+                    "update", {"client_id": b}, json={"name": name}, expect=status, follow_up=False
+                )
+            self.call("update", {"client_id": b}, json={"name": f"{w}b"}, follow_up=False)
+
+        def archive_and_restore() -> None:
+            b = s["b"]["id"]
+            archived = self.call("archive", {"client_id": b}, expect=(200, 402))
+            if archived.status == 402:
+                raise PlanLimit(
+                    "archive answered 402 (the plan has no archiving): its rules went unverified"
+                )
+            self.call("get", {"client_id": b})
+            self.call("list", query={"status": "archived", "name": w})
+            self.call("restore", {"client_id": b}, json={})
+
+        def bulk_archive() -> None:
+            self.call("list", query={"status": "both"})  # how the others are, right before
+            done = self.call("archive-many", json=[s["b"]["id"], s["c"]["id"]], expect=(200, 402))
+            if done.status == 402:
+                raise PlanLimit("bulk archive answered 402 (the plan has no archiving)")
 
         def bulk_delete() -> None:
-            c = self.call(
-                CLIENTS, "POST", json={"name": f"{self.prefix}c", "notes": self.marker}
-            ).answer
-            ids = [s["b"]["id"], c["id"]]
-            self.call(CLIENTS + "/delete", "POST", json=ids)
-            left = self.call(CLIENTS + "/data", "POST", json=ids).answer
-            _expect(left == [], f"bulk delete of {ids} left {[item['id'] for item in left]}")
+            ids = [s["b"]["id"], s["c"]["id"]]
+            self.call("delete-many", json=ids)
+            self.call("get-many", json=ids)
 
-        labels = {  # the operations each step reaches
-            "create": ("POST " + CLIENTS, "GET " + CLIENT),
-            "update": ("PUT " + CLIENT, "GET " + CLIENT),
-            "list": ("POST " + CLIENTS, "GET " + CLIENTS),
-            "archive": (
-                "POST " + CLIENT + "/archive",
-                "GET " + CLIENTS,
-                "POST " + CLIENT + "/restore",
-            ),
-            "data": ("POST " + CLIENTS + "/data",),
-            "bulk archive": ("POST " + CLIENTS + "/archive", "GET " + CLIENTS),
-            "me": ("GET " + ME,),
-            "anonymous": ("GET " + CLIENTS,),
-            "delete": ("DELETE " + CLIENT, "GET " + CLIENT),
-            "bulk delete": (
-                "POST " + CLIENTS,
-                "POST " + CLIENTS + "/delete",
-                "POST " + CLIENTS + "/data",
-            ),
-        }
-        self.step(
-            "create, a taken name refused, read back (createClient, getClient)",
-            labels["create"],
-            create,
-        )
-        if "a" not in s:
-            return
-        self.step(
-            "update is partial and visible (updateClient, getClient)",
-            labels["update"],
-            partial_update,
-        )
-        self.step(
-            "a second client, the name filter and total_count (createClient, listClients)",
-            labels["list"],
-            second_and_list,
-        )
-        if "b" not in s:
-            return
-        self.step(
-            "archive, status=archived, restore (archiveClient, listClients, restoreClient)",
-            labels["archive"],
-            archive_and_restore,
-        )
-        self.step("by ids (getClientsByIds)", labels["data"], by_ids)
-        self.step("bulk archive (archiveClients)", labels["bulk archive"], bulk_archive)
-        self.step("changed since (listMyClients)", labels["me"], me_since)
-        self.step("no credentials: 401 (listClients)", labels["anonymous"], no_credentials)
-        self.step("delete, then 404 (deleteClient, getClient)", labels["delete"], delete_one)
-        self.step(
-            "bulk delete, then gone (deleteClients, getClientsByIds)",
-            labels["bulk delete"],
-            bulk_delete,
-        )
-
-
-class PlanLimit(Exception):
-    """The workspace's plan refuses a feature (402, premium only): its checks go unverified."""
+        return [
+            Plan("create, read back; a taken name refused (createClient, getClient)",
+                 ("create-stores", "name-trimmed", "read-shows-last-write", "name-unique", "name-taken-text"),
+                 2 * CREATE_COST + 2, (), create_and_read),
+            Plan("update is partial, stored, and moves `at` (updateClient)",
+                 ("update-stores", "update-partial", "at-moves"), WRITE_COST + 1, ("a",), update_partial),
+            Plan("a client read under another workspace's path is refused (getClient)",
+                 ("other-workspace",), 1, ("a",), other_workspace),
+            Plan("by ids (getClientsByIds)", ("by-ids-exact",), 1, ("a",), by_ids),
+            Plan("no credentials: 401 (listClients)", ("anonymous-401",), 1, (), anonymous),
+            Plan("delete, then 404; a second delete, 404 (deleteClient)", ("delete-404", "delete-again-404"),
+                 2 * WRITE_COST + 1, ("a",), delete_twice),
+            Plan("changed since, the deleted client included (listMyClients)", ("since-changed", "since-deleted"),
+                 2, ("a_deleted",), since),
+            Plan("two more clients; the name filter by a substring in another case, total_count (listClients)",
+                 ("filter", "total-count"), 2 * CREATE_COST + 2, (), two_more_and_filter),
+            Plan("a rename to a taken name is refused, and changes nothing (updateClient)",
+                 ("name-unique", "refused-changes-nothing"), WRITE_COST + 2, ("b", "c"), rename_to_taken),
+            Plan("name boundaries: blank, empty, 256 and 255 characters, non-ASCII letters (updateClient)",
+                 ("name-empty", "name-blank", "name-length", "name-unicode"), 6 * WRITE_COST, ("b",),
+                 name_boundaries),
+            Plan("archive; archived clients are listed and read; restore (archiveClient, restoreClient)",
+                 ("archive-flips", "archived-readable"), 2 * WRITE_COST + 6, ("b",), archive_and_restore),
+            Plan("bulk archive of two clients, and of nothing else (archiveClients)", ("bulk-exact",),
+                 WRITE_COST + 3, ("b", "c"), bulk_archive),
+            Plan("bulk delete, then gone (deleteClients, getClientsByIds)", ("bulk-exact", "delete-404"),
+                 WRITE_COST + 2, ("b", "c"), bulk_delete),
+        ]  # fmt: skip
 
 
 def _first_line(failure: BaseException) -> str:
     message = str(getattr(failure, "message", failure)).strip()
     return message.splitlines()[0] if message else ""
-
-
-def _expect(condition: object, message: str) -> None:
-    if not condition:
-        raise StepFailed(message)

@@ -1,0 +1,102 @@
+"""Every semantic rule of the kit, stated once, with the grade of the evidence it rests on; and
+what a run made of each: checked, failed, or not reached (and why).
+
+A rule graded `[infer]` rests on no evidence (the README lists those choices): when a server breaks
+one, the run reports it as such ("did not hold"), not as drift. Every other rule that does not
+hold is drift (exit 1).
+
+Grades, as in the facts sheets: `doc` Toggl's documentation or published description, `rec`
+recorded live traffic, `claim` a third party's word, `infer` none.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    says: str
+    grade: str  # doc | rec | claim | infer
+
+    @property
+    def soft(self) -> bool:
+        """An assumption without evidence: when it does not hold, that is reported, not failed."""
+        return self.grade == "infer"
+
+
+def _rules(*rules: Rule) -> dict[str, Rule]:
+    return {rule.id: rule for rule in rules}
+
+
+RULES = _rules(
+    Rule("create-stores", "a create stores every field it sends and reads back so", "doc"),
+    Rule("name-trimmed", "a name is stored without leading and trailing whitespace", "infer"),
+    Rule("name-unique", "a name another client of the workspace has (in any case) is refused "
+         "on create and on update", "doc"),
+    Rule("name-taken-text", "a taken name is refused with \"Name has already been taken\"", "infer"),
+    Rule("name-empty", "an empty name is refused with \"Client name cannot be empty\"", "doc"),
+    Rule("name-blank", "a name of whitespace only counts as empty", "infer"),
+    Rule("name-length", "255 characters are accepted, 256 refused with \"Client name maximum "
+         "length is 255\"", "infer"),
+    Rule("name-unicode", "a name with non-ASCII letters is stored as sent", "doc"),
+    Rule("update-stores", "an update stores every field it sends", "doc"),
+    Rule("update-partial", "an update keeps every field it does not send", "infer"),
+    Rule("at-moves", "what changes a client moves its `at` (a second later, a later `at`)", "doc"),
+    Rule("refused-changes-nothing", "a refused write changes nothing", "doc"),
+    Rule("read-shows-last-write", "a read shows what the last write left", "doc"),
+    Rule("archive-flips", "archive and restore set `archived`", "doc"),
+    Rule("archived-readable", "an archived client is read like any other (200)", "infer"),
+    Rule("delete-404", "a deleted client answers 404", "doc"),
+    Rule("delete-again-404", "a second delete of a client answers 404", "doc"),
+    Rule("bulk-exact", "a bulk archive or delete acts on every id it names, and on nothing else", "doc"),
+    Rule("by-ids-exact", "a read by ids answers exactly the existing clients asked for", "doc"),
+    Rule("filter", "every documented filter of a list selects exactly what the server's own "
+         "unfiltered list says it should", "doc"),
+    Rule("total-count", "`total_count` counts every match, on all pages", "rec"),
+    Rule("since-changed", "`since` answers what changed since then, and everything that did", "doc"),
+    Rule("since-deleted", "`since` answers clients deleted since then, with `server_deleted_at`", "doc"),
+    Rule("other-workspace", "a client read under another workspace's path is refused (403 or 404)", "doc"),
+    Rule("quota-counts-down", "`X-Toggl-Quota-Remaining` goes down by each request counted", "doc"),
+    Rule("anonymous-401", "no credentials: 401, `X-Authorization-Missing: true`, no body", "rec"),
+)  # fmt: skip
+
+
+@dataclass
+class Coverage:
+    """What a run made of each rule, per resource."""
+
+    checked: Counter[tuple[str, str]] = field(default_factory=Counter)
+    failed: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    not_reached: dict[str, str] = field(default_factory=dict)  # rule id -> why
+
+    def check(self, rule: Rule, resource: str) -> None:
+        self.checked[(rule.id, resource)] += 1
+
+    def fail(self, rule: Rule, resource: str, message: str) -> None:
+        self.failed.setdefault((rule.id, resource), []).append(message)
+
+    def reached(self, rule_id: str) -> bool:
+        return any(key[0] == rule_id for key in self.checked)
+
+    def lines(self, resources: list[str]) -> list[str]:
+        """One line per rule: checked (n), did not hold, failed, or not reached (why)."""
+        lines = []
+        for rule in RULES.values():
+            keys = [(rule.id, r) for r in resources if (rule.id, r) in self.checked]
+            count = sum(self.checked[k] for k in keys)
+            failures = [m for k in keys for m in self.failed.get(k, [])]
+            grade = f"[{rule.grade}]"
+            if failures and rule.soft:
+                lines.append(f"  ~ {rule.id} {grade}: did not hold ({len(failures)}x), an assumption, "
+                             f"not drift: {failures[0].splitlines()[0]}")  # fmt: skip
+            elif failures:
+                lines.append(f"  ✗ {rule.id} {grade}: failed {len(failures)} of {count} checks")
+            elif count:
+                lines.append(f"  ✓ {rule.id} {grade}: checked {count}x")
+            else:
+                why = self.not_reached.get(rule.id, "no request of this run reached it")
+                lines.append(f"  - {rule.id} {grade}: not reached ({why})")
+        return lines
