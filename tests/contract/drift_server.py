@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
+import unicodedata
 from base64 import b64decode, b64encode
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -458,6 +460,246 @@ def trickle(app: ASGIApp) -> ASGIApp:
     return wrapped
 
 
+# --- one rule broken each (the rule book's): every rule has a server that breaks exactly it --------
+
+
+def _query(scope: Scope) -> dict[str, str]:
+    pairs = (
+        p.split("=", 1) for p in scope.get("query_string", b"").decode().split("&") if "=" in p
+    )
+    return {k: unquote_plus(v) for k, v in pairs}
+
+
+def _answer_each(scope: Scope, body: bytes, change: Callable[[dict[str, Any]], None]) -> bytes:
+    data = _json(body)
+    for item in data if isinstance(data, list) else [data]:
+        if isinstance(item, dict):
+            change(item)
+    return json.dumps(data).encode()
+
+
+def name_untrimmed(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+    """name-trimmed: a create answers the name as sent, blanks and all."""
+    asked = _json(sent)
+    if status == 200 and _is(scope, "POST", "clients") and isinstance(asked, dict):
+        body = _answer_each(scope, body, lambda item: item.update(name=asked.get("name")))
+    return status, headers, body
+
+
+ZWSP = "\u200b"
+
+
+def taken_name_accepted(app: ASGIApp) -> ASGIApp:
+    """name-unique: a rename to a taken name is stored (under a hidden mark) and answered 200."""
+
+    def hide(scope: Scope, sent: bytes) -> bytes:
+        data = _json(sent)
+        if (
+            _is(scope, "PUT", "clients/{id}")
+            and isinstance(data, dict)
+            and isinstance(data.get("name"), str)
+        ):
+            data["name"] += ZWSP + scope["path"].rstrip("/").split("/")[-1]
+            return json.dumps(data).encode()
+        return sent
+
+    def show(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+        return status, headers, re.sub(ZWSP.encode() + rb"\d+", b"", body)
+
+    return rewriting(show, request=hide)(app)
+
+
+def _refusal(text: str, when: Callable[[Scope, Any], bool]) -> Deviation:
+    def reword(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+        if status == 400 and when(scope, _json(body)):
+            body = json.dumps(text).encode()
+        return status, headers, body
+
+    return rewriting(reword)
+
+
+def _accepting(when: Callable[[str], bool], stored: Callable[[str], str]) -> Deviation:
+    """A create or update whose name `when` picks is stored as `stored(name)` and answered 200."""
+
+    def replace(scope: Scope, sent: bytes) -> bytes:
+        data = _json(sent)
+        write = _is(scope, "POST", "clients") or _is(scope, "PUT", "clients/{id}")
+        if (
+            write
+            and isinstance(data, dict)
+            and isinstance(data.get("name"), str)
+            and when(data["name"])
+        ):
+            data["name"] = stored(data["name"])
+            return json.dumps(data).encode()
+        return sent
+
+    return rewriting(_same, request=replace)
+
+
+def refused_write_applies(app: ASGIApp) -> ASGIApp:
+    """refused-changes-nothing: an update refused with a 400 changes the external reference anyway."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _is(scope, "PUT", "clients/{id}"):
+            await app(scope, receive, send)
+            return
+        sent = await _read(receive)
+        status: list[int] = []
+
+        async def replay() -> Message:
+            return {"type": "http.request", "body": sent, "more_body": False}
+
+        async def watch(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            await send(message)
+
+        await app(scope, replay, watch)
+        if status == [400]:
+            body = json.dumps({"external_reference": "changed anyway"}).encode()
+
+            async def again() -> Message:
+                return {"type": "http.request", "body": body, "more_body": False}
+
+            async def swallow(message: Message) -> None:
+                pass
+
+            await app(scope, again, swallow)
+
+    return wrapped
+
+
+def reads_shout(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+    """read-shows-last-write: a read of one client shows its name in capitals."""
+    if status == 200 and _is(scope, "GET", "clients/{id}"):
+        body = _answer_each(
+            scope, body, lambda item: item.update(name=str(item.get("name")).upper())
+        )
+    return status, headers, body
+
+
+def archive_does_nothing(app: ASGIApp) -> ASGIApp:
+    """archive-flips: archive answers 200 and `[]`, and archives nothing."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _is(scope, "POST", "clients/{id}/archive"):
+            await _read(receive)
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"application/json"), (b"content-length", b"2")]})  # fmt: skip
+            await send({"type": "http.response.body", "body": b"[]"})
+            return
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+def archived_404(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+    """archived-readable: a read of an archived client answers 404."""
+    data = _json(body)
+    if (
+        status == 200
+        and _is(scope, "GET", "clients/{id}")
+        and isinstance(data, dict)
+        and data.get("archived")
+    ):
+        return 404, headers, json.dumps(f"No client with ID {data['id']} was found").encode()
+    return status, headers, body
+
+
+def second_delete_200(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+    """delete-again-404: deleting a client that is gone answers 200."""
+    if status == 404 and _is(scope, "DELETE", "clients/{id}"):
+        return 200, [(k, v) for k, v in headers if k.lower() != b"content-type"], b""
+    return status, headers, body
+
+
+def by_ids_first_only(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+    """by-ids-exact: a read by ids answers the first id asked for only."""
+    data = _json(body)
+    if (
+        status == 200
+        and _is(scope, "POST", "clients/data")
+        and isinstance(data, list)
+        and len(data) > 1
+    ):
+        body = json.dumps(data[:1]).encode()
+    return status, headers, body
+
+
+def since_ignored(app: ASGIApp) -> ASGIApp:
+    """since-changed: `/me/clients` ignores `since` and answers every live client."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].endswith("/me/clients"):
+            scope = {**scope, "query_string": b""}
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+def since_without_deleted(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+    """since-deleted: `/me/clients?since=` leaves deleted clients out."""
+    data = _json(body)
+    if status == 200 and scope["path"].endswith("/me/clients") and isinstance(data, list):
+        body = json.dumps([item for item in data if "server_deleted_at" not in item]).encode()
+    return status, headers, body
+
+
+def any_workspace(app: ASGIApp) -> ASGIApp:
+    """other-workspace: a client is read under any workspace's path (object-level authorization)."""
+    premium = str(DEFAULT_SEED.workspaces["premium"].id)
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _is(scope, "GET", "clients/{id}"):
+            parts = scope["path"].split("/")
+            parts[4] = premium
+            scope = {**scope, "path": "/".join(parts), "raw_path": "/".join(parts).encode()}
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+def quota_frozen(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+    """quota-counts-down: `X-Toggl-Quota-Remaining` says 500 on every answer."""
+    return (
+        status,
+        [*headers, (b"x-toggl-quota-remaining", b"500"), (b"x-toggl-quota-resets-in", b"3000")],
+        body,
+    )
+
+
+def name_filter_prefix(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+    """filter: the name filter matches the beginnings of names only."""
+    data, needle = _json(body), _query(scope).get("name", "")
+    if status == 200 and _is(scope, "GET", "clients") and isinstance(data, list) and needle:
+        kept = [item for item in data if item["name"].casefold().startswith(needle.casefold())]
+        for item in kept:
+            item["total_count"] = len(kept)
+        body = json.dumps(kept).encode()
+    return status, headers, body
+
+
+def create_answers_without_notes(
+    scope: Scope, sent: bytes, status: int, headers: Any, body: bytes
+) -> Any:
+    """create-stores: a create stores the notes but leaves them out of its answer."""
+    if status == 200 and _is(scope, "POST", "clients"):
+        body = _answer_each(scope, body, lambda item: item.pop("notes", None))
+    return status, headers, body
+
+
+def since_hangs(app: ASGIApp) -> ASGIApp:
+    """Fault: `/me/clients` never answers (an hour of silence)."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].endswith("/me/clients"):
+            await asyncio.sleep(3600)
+        await app(scope, receive, send)
+
+    return wrapped
+
+
 def _store(app: ASGIApp) -> Any:
     return app.store  # type: ignore[attr-defined]  # the emulator's own state, for a lying server
 
@@ -500,6 +742,34 @@ DEVIATIONS: dict[str, Deviation] = {
     "two-violations": rewriting(two_violations),
     "ignore-paging": rewriting(ignore_paging),
     "trickle": trickle,
+    "since-hangs": since_hangs,
+    # one rule of the rule book broken each
+    "name-untrimmed": rewriting(name_untrimmed),
+    "taken-name-accepted": taken_name_accepted,
+    "taken-text-reworded": _refusal(
+        "This name is already in use", lambda scope, said: said == "Name has already been taken"
+    ),
+    "empty-name-accepted": _accepting(lambda name: name == "", lambda name: "was empty"),
+    "blank-name-accepted": _accepting(lambda name: not name.strip(), lambda name: "blank"),
+    "long-name-accepted": _accepting(
+        lambda name: len(name.strip()) > 255, lambda name: name.strip()[:255]
+    ),
+    "unicode-folded": _accepting(
+        lambda name: not name.isascii(),
+        lambda name: unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode(),
+    ),
+    "refused-write-applies": refused_write_applies,
+    "reads-shout": rewriting(reads_shout),
+    "archive-does-nothing": archive_does_nothing,
+    "archived-404": rewriting(archived_404),
+    "second-delete-200": rewriting(second_delete_200),
+    "by-ids-first-only": rewriting(by_ids_first_only),
+    "since-ignored": since_ignored,
+    "since-without-deleted": rewriting(since_without_deleted),
+    "any-workspace": any_workspace,
+    "quota-frozen": rewriting(quota_frozen),
+    "name-filter-prefix": rewriting(name_filter_prefix),
+    "create-answers-without-notes": rewriting(create_answers_without_notes),
 }
 
 

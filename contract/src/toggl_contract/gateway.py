@@ -47,7 +47,7 @@ from toggl_track_client.client import (
     RetryPolicy,
     RetryTransport,
 )
-from toggl_track_client.errors import TogglError
+from toggl_track_client.errors import APITimeoutError, TogglError
 
 from .apimap import ApiMap, Match, Operation, Pages, Unclear, split_target
 from .exchange import Exchange, auth_kind
@@ -321,6 +321,16 @@ class Gateway:
                 if isinstance(cause, httpx.LocalProtocolError):
                     raise NotSent(
                         "unsendable", f"an HTTP client cannot send this request: {cause}"
+                    ) from None
+                end = self.cleanup_deadline if cleanup else self.deadline
+                if (
+                    isinstance(error, APITimeoutError)
+                    and end is not None
+                    and time.monotonic() >= end
+                ):
+                    # Cut by the run's own end, not by the server: nothing to hold against it.
+                    raise NotSent(
+                        "deadline", "the run reached its longest allowed duration"
                     ) from None
                 raise
         return httpx.Response(

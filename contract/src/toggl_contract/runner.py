@@ -50,6 +50,8 @@ ROUNDS = [
     [HypothesisTestMode.EXAMPLES],
     [HypothesisTestMode.COVERAGE, HypothesisTestMode.FUZZING],
 ]
+PHASES = ("walk", "examples", "coverage", "fuzzing", "stateful")
+"""The parts of a run, in order: the deterministic walk, then schemathesis' phases."""
 CASE_COST = 4
 """The most requests one generated case may take: a create (which keeps two for its cleanup) and a
 follow-up read of a check."""
@@ -73,6 +75,12 @@ class Generation:
     seed: int | None
     stateful_examples: int
     stateful_steps: int
+    phases: frozenset[str] = frozenset(PHASES)
+
+    def rounds(self) -> list[list[HypothesisTestMode]]:
+        """The generated rounds these phases keep (the spec's examples first)."""
+        kept = [[mode for mode in modes if mode.value in self.phases] for modes in ROUNDS]
+        return [modes for modes in kept if modes]
 
 
 def _header(response: schemathesis.Response, name: str) -> str | None:
@@ -132,15 +140,18 @@ class PropertyRun:
         operations = [result.ok() for result in self.schema.get_all_operations()]
         # The spec's own examples of every operation first, then coverage and fuzzing: on a small
         # budget the positive examples are worth the most.
-        slots = [(modes, operation) for modes in ROUNDS for operation in operations]
-        shares = len(slots) + (1 if self.generation.stateful_examples else 0)
+        slots = [
+            (modes, operation) for modes in self.generation.rounds() for operation in operations
+        ]
+        stateful = bool(self.generation.stateful_examples) and "stateful" in self.generation.phases
+        shares = len(slots) + (1 if stateful else 0)
         for index, (modes, operation) in enumerate(slots):
             self._allowance = self._share(shares - index)
             try:
                 self._operation(operation, modes)
             except _StopOperation:
                 continue
-        if self.generation.stateful_examples:
+        if stateful:
             self._allowance = self._share(1)
             if (
                 self._allowance is not None

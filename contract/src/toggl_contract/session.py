@@ -111,7 +111,7 @@ def _raise_deadline(signum: int, frame: FrameType | None) -> None:
 
 
 @contextlib.contextmanager
-def signals_interrupt(seconds: int) -> Iterator[None]:
+def signals_interrupt(seconds: float) -> Iterator[None]:
     """SIGTERM interrupts like Ctrl-C does, and the longest allowed duration interrupts too, so
     that cleanup runs either way, even in the middle of a request."""
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
@@ -229,7 +229,8 @@ def _run(settings: RunSettings, scrubber: Scrubber) -> ExitCode:
                 base_url=url, auth=PLACEHOLDER_AUTH, headers=relay.headers, timeout=None
             )
             try:
-                with signals_interrupt(settings.max_seconds):
+                # The same end as the gateway's: whatever the run is doing then, it stops.
+                with signals_interrupt(max(0.001, (gateway.deadline or 0) - time.monotonic())):
                     _test(settings, report, api, url, relay.headers, http, run_id, started, recorder,
                           reproductions, budget, mark)  # fmt: skip
             except StopRun as stop:
@@ -301,14 +302,23 @@ def _test(settings: RunSettings, report: Report, api: ApiMap, url: str, headers:
         budget_left=lambda: budget.left(cleanup=False),
     )  # fmt: skip
     complete = walk.complete_cost()
-    print(f"contract: the deterministic walk (every rule; up to {complete} requests)", flush=True)
     report.walk_cost = complete
-    walk.run()
-    print("contract: schemathesis (examples, coverage, fuzzing, stateful)", flush=True)
+    if "walk" in settings.phases:
+        print(
+            f"contract: the deterministic walk (every rule; up to {complete} requests)", flush=True
+        )
+        walk.run()
+    generated = [
+        phase
+        for phase in ("examples", "coverage", "fuzzing", "stateful")
+        if phase in settings.phases
+    ]
+    if generated:
+        print(f"contract: schemathesis ({', '.join(generated)})", flush=True)
     check = SemanticsCheck(semantics, PLACEHOLDER)
     spec = yaml.safe_load(settings.spec.read_text(encoding="utf-8"))
     generation = Generation(settings.max_examples, settings.seed, settings.stateful_examples,
-                            settings.stateful_steps)  # fmt: skip
+                            settings.stateful_steps, settings.phases)  # fmt: skip
     property_run = PropertyRun(
         schema, report, check, NoBodyWhereNoneDeclared(spec), generation,
         position=lambda: (recorder.count, recorder.last), reproduce=reproductions.command,

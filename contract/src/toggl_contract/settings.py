@@ -71,6 +71,17 @@ def _run_seconds(text: str) -> int:
     return value
 
 
+PHASES = ("walk", "examples", "coverage", "fuzzing", "stateful")
+
+
+def _phases(text: str) -> frozenset[str]:
+    chosen = frozenset(part.strip() for part in text.split(",") if part.strip())
+    unknown = chosen - set(PHASES)
+    if unknown or not chosen:
+        raise ValueError(f"must be a comma-separated choice of {', '.join(PHASES)}")
+    return chosen
+
+
 def _workspace(text: str) -> int:
     if not text.isdigit():
         raise ValueError("must be a workspace id (digits)")
@@ -102,6 +113,9 @@ RUN = (
     Setting("other_workspace", "TOGGL_CONTRACT_OTHER_WORKSPACE", "a workspace id to read one of "
             "the run's clients under (it must be refused; nothing is written there)", None,
             _workspace, shown="the pinned workspace's id + 1"),
+    Setting("phases", "TOGGL_CONTRACT_PHASES", "which parts run: the deterministic walk (every "
+            "rule), then schemathesis' examples, coverage, fuzzing and stateful phases",
+            ",".join(PHASES), _phases),
     Setting("spec", "TOGGL_CONTRACT_SPEC", "the OpenAPI description to verify", None, Path,
             shown="./openapi.yaml, else the one this package ships"),
     Setting("config", "TOGGL_CONTRACT_CONFIG", "schemathesis configuration (checks, phases)", None,
@@ -184,6 +198,7 @@ class RunSettings:
     config: Path | None
     max_seconds: int = MAX_RUN_SECONDS
     other_workspace: int | None = None
+    phases: frozenset[str] = frozenset(PHASES)
 
 
 def spec_path(args: argparse.Namespace, environ: Mapping[str, str]) -> Path:
@@ -212,6 +227,7 @@ def run_settings(
         "command": command, "interval": value("interval", args, environ),
         "max_seconds": value("max_seconds", args, environ),
         "other_workspace": value("other_workspace", args, environ),
+        "phases": value("phases", args, environ),
         "timeout": value("timeout", args, environ), "seed": seed, "ledgers": reports / "contract-ledgers",
         "spec": spec_path(args, environ), "config": config,
     }  # fmt: skip

@@ -292,6 +292,7 @@ class Walk:
             # A substring from the middle, in another case: a prefix-only or case-sensitive filter fails.
             needle = w[len("toggl-contract-") :].upper()
             self.call("list", query={"status": "both", "name": needle})
+            self.call("get-many", json=[s["b"]["id"], s["c"]["id"]])
 
         def rename_to_taken() -> None:
             self.call(
@@ -346,8 +347,9 @@ class Walk:
                  2 * WRITE_COST + 1, ("a",), delete_twice),
             Plan("changed since, the deleted client included (listMyClients)", ("since-changed", "since-deleted"),
                  2, ("a_deleted",), since),
-            Plan("two more clients; the name filter by a substring in another case, total_count (listClients)",
-                 ("filter", "total-count"), 2 * CREATE_COST + 2, (), two_more_and_filter),
+            Plan("two more clients; the name filter by a substring in another case, total_count, both by ids "
+                 "(listClients, getClientsByIds)", ("filter", "total-count", "by-ids-exact"), 2 * CREATE_COST + 3, (),
+                 two_more_and_filter),
             Plan("a rename to a taken name is refused, and changes nothing (updateClient)",
                  ("name-unique", "refused-changes-nothing"), WRITE_COST + 2, ("b", "c"), rename_to_taken),
             Plan("name boundaries: blank, empty, 256 and 255 characters, non-ASCII letters (updateClient)",
