@@ -332,9 +332,15 @@ class Semantics:
                         f"restore answered archived={answer.get('archived')!r}")  # fmt: skip
         known.archived = archived
         if follow_up and self.reader is not None:
-            item = self._read(known.id, "archived-readable" if archived else "archive-flips").answer
-            if not isinstance(item, dict):
-                return  # not read (an assumption that did not hold, noted): nothing more to judge
+            read = self._read(known.id, rule=None)
+            if read.status == 404 and archived:
+                self.expect("archived-readable", resource, False,
+                            f"archived {resource[:-1]} {known.id} reads as {read.describe()}")  # fmt: skip
+                return  # an assumption that did not hold, noted: nothing more to judge
+            self.expect("archive-flips", resource, read.status == 200 and isinstance(read.answer, dict),
+                        f"{resource[:-1]} {known.id} reads as {read.describe()} {read.body[:200]!r} after "
+                        f"{match.operation.action}")  # fmt: skip
+            item = read.answer
             self.expect("archive-flips", resource, item.get("archived") is archived,
                         f"{resource[:-1]} {known.id} reads archived={item.get('archived')!r} after "
                         f"{match.operation.action}")  # fmt: skip
