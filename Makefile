@@ -67,7 +67,8 @@ lint: bootstrap ## Lint the spec (openapi-spec-validator, Redocly), our code (ru
 	$(RUN) ruff format --check .
 	$(RUN) mypy sdk/runtime emulator/src contract/src pipeline/src bench/src tests
 	$(RUN) check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
-	$(RUN) zizmor --offline --quiet .github/workflows/
+	$(RUN) check-jsonschema --builtin-schema vendor.github-actions .github/actions/*/action.yml
+	$(RUN) zizmor --offline --quiet .github/workflows/ .github/actions/
 
 # --- tests --------------------------------------------------------------------------------------
 

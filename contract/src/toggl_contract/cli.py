@@ -75,9 +75,7 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="toggl-contract", formatter_class=_Formatter,
-        description=__doc__.strip() + "\n\n" + "\n".join(
-            f"  {name:<15} {text.split(':')[0].split('.')[0]}" for name, text in DESCRIPTIONS.items()
-        ),
+        description=__doc__.strip(),
         epilog=f"{EXIT_CODES}\n\n{REPORTS_TEXT}\n\n`toggl-contract COMMAND --help` lists each command's options.",
     )  # fmt: skip
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -22,6 +22,7 @@ from .ownership import MAX_RUN_SECONDS
 
 LIVE_API_URL = "https://api.track.toggl.com/api/v9"
 PACKAGED_SPEC = Path(str(files("toggl_contract") / "openapi.yaml"))
+PACKAGED_CONFIG = Path(str(files("toggl_contract") / "schemathesis.toml"))
 
 
 class UsageError(Exception):
@@ -119,7 +120,7 @@ RUN = (
     Setting("spec", "TOGGL_CONTRACT_SPEC", "the OpenAPI description to verify", None, Path,
             shown="./openapi.yaml, else the one this package ships"),
     Setting("config", "TOGGL_CONTRACT_CONFIG", "schemathesis configuration (checks, phases)", None,
-            Path, shown="./schemathesis.toml when there is one"),
+            Path, shown="./schemathesis.toml, else the one this package ships"),
 )  # fmt: skip
 REPORTS = Setting(
     "reports", "TOGGL_CONTRACT_REPORTS", "where reports, cassettes and ledgers go", "reports", Path
@@ -221,8 +222,10 @@ def run_settings(
         seed = 1 if environ.get("CI") == "true" else random.randrange(2**31)
     reports = value("reports", args, environ)
     config = value("config", args, environ)
-    if config is None and Path("schemathesis.toml").is_file():
-        config = Path("schemathesis.toml")
+    if config is None:
+        config = (
+            Path("schemathesis.toml") if Path("schemathesis.toml").is_file() else PACKAGED_CONFIG
+        )
     common: dict[str, Any] = {
         "command": command, "interval": value("interval", args, environ),
         "max_seconds": value("max_seconds", args, environ),

@@ -1,13 +1,13 @@
 """`make build`: every distribution we publish, reproducible, checked, and tested as users install it.
 
-1. Builds each distribution (`Layout.distributions`: the SDK from generated/, the emulator) twice
-   into empty folders and fails unless the bytes are the same.
+1. Builds each distribution (`Layout.distributions`: the SDK from generated/, the emulator, the
+   contract kit) twice into empty folders and fails unless the bytes are the same.
 2. `twine check --strict` on every file; they go to `dist/`, and their sha256 to
    `build/dist.sha256`: `make publish` uploads those files and nothing else.
 3. Installs only the built wheels into a fresh virtual environment and there, in isolated mode:
    runs the SDK's smoke test against the emulator's own console script, then the example project
    (`examples/`: the pytest plugin's fixtures, in-process and over a socket, with limits and faults
-   per test) and `mypy --strict` over it.
+   per test; the contract kit against the emulator over HTTP) and `mypy --strict` over it.
 """
 
 from __future__ import annotations
@@ -91,7 +91,8 @@ def write_dist(layout: Layout, built: list[Built]) -> list[Path]:
 def installed_venv(layout: Layout, wheels: list[Path], scratch: Path) -> Path:
     """A fresh virtual environment holding the wheels (and the example's test tools)."""
     venv = scratch / "venv"
-    subprocess.run([uv(layout.root), "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)  # fmt: skip
+    # With pip in it (`--seed`): what a user's environment has, and what the composite action calls.
+    subprocess.run([uv(layout.root), "venv", "--quiet", "--seed", "--python", sys.executable, str(venv)], check=True)  # fmt: skip
     python = venv / "bin" / "python"
     pinned = [f"{tool}=={_locked(layout, tool)}" for tool in EXAMPLE_TOOLS]
     subprocess.run(
@@ -148,8 +149,8 @@ def example_project(layout: Layout, venv: Path, scratch: Path) -> None:
     )  # fmt: skip
 
 
-def verify_installed(layout: Layout, wheels: list[Path], scratch: Path) -> None:
-    venv = installed_venv(layout, wheels, scratch)
+def verify_installed(layout: Layout, venv: Path, scratch: Path) -> None:
+    """In a virtual environment that holds the built wheels: the smoke test, the example project."""
     smoke_test(layout, venv, scratch)
     example_project(layout, venv, scratch)
 
@@ -162,7 +163,8 @@ def main() -> int:
         files = [p for item in built for p in item.files]
         subprocess.run([sys.executable, "-m", "twine", "check", "--strict", *map(str, files)], check=True)  # fmt: skip
         copied = write_dist(layout, built)
-        verify_installed(layout, [item.wheel for item in built], scratch)
+        venv = installed_venv(layout, [item.wheel for item in built], scratch)
+        verify_installed(layout, venv, scratch)
     print(
         f"build: {', '.join(p.name for p in copied)} in dist/ "
         f"(reproducible, twine-checked, tested installed; sha256 in {layout.dist_manifest.relative_to(layout.root)})"

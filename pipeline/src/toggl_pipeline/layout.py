@@ -77,8 +77,13 @@ class Layout:
         return self.root / "examples"
 
     @property
+    def contract(self) -> Path:
+        return self.root / "contract"
+
+    @property
     def distributions(self) -> tuple[Distribution, ...]:
-        """What we publish: the SDK, generated from the spec, and the emulator."""
+        """What we publish: the SDK, generated from the spec, the emulator, and the contract kit
+        (which ships the spec and the schemathesis configuration as its defaults)."""
         return (
             Distribution(
                 name="toggl-track-client", package="toggl_track_client",
@@ -90,6 +95,13 @@ class Layout:
                 project=self.emulator, search_path=self.emulator / "src",
                 changelog=self.emulator / "CHANGELOG.md", version_file=self.emulator / "pyproject.toml",
                 watched=("emulator/src", "emulator/pyproject.toml", "emulator/README.md"),
+            ),
+            Distribution(
+                name="toggl-track-contract", package="toggl_contract",
+                project=self.contract, search_path=self.contract / "src",
+                changelog=self.contract / "CHANGELOG.md", version_file=self.contract / "pyproject.toml",
+                watched=("contract/src", "contract/pyproject.toml", "contract/README.md", "openapi.yaml",
+                         "schemathesis.toml"),
             ),
         )  # fmt: skip
 
