@@ -1,4 +1,4 @@
-"""`make build` and `make publish`: both distributions, built reproducibly, tested installed, and
+"""`make build` and `make publish`: all three distributions, built reproducibly, tested installed, and
 uploaded only as built, only when safe. The index is a local pypiserver on loopback."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ pytestmark = pytest.mark.slow
 WHEELS = (
     "toggl_track_client-0.1.0-py3-none-any.whl",
     "toggl_track_emulator-0.1.0-py3-none-any.whl",
+    "toggl_track_contract-0.1.0-py3-none-any.whl",
 )
 
 
@@ -57,11 +58,11 @@ def target(index: str) -> dict[str, str]:
     return {"PUBLISH_UPLOAD_URL": index + "/", "PUBLISH_INDEX_URL": index + "/simple/"}
 
 
-def test_build_makes_both_distributions_and_records_them(built: Path) -> None:
+def test_build_makes_all_three_distributions_and_records_them(built: Path) -> None:
     names = sorted(p.name for p in (built / "dist").iterdir())
-    assert names == sorted(
-        [*WHEELS, "toggl_track_client-0.1.0.tar.gz", "toggl_track_emulator-0.1.0.tar.gz"]
-    )
+    sdists = ["toggl_track_client-0.1.0.tar.gz", "toggl_track_emulator-0.1.0.tar.gz",
+              "toggl_track_contract-0.1.0.tar.gz"]  # fmt: skip
+    assert names == sorted([*WHEELS, *sdists])
     manifest = (built / "build" / "dist.sha256").read_text().splitlines()
     assert sorted(line.split("  ")[1] for line in manifest) == names
 
