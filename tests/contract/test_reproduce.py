@@ -79,3 +79,46 @@ def test_a_failure_against_another_server_reproduces_against_it(tmp_path: Path) 
     assert now.startswith("now: 200") and '"at"' not in now
     assert "deleted what it created" in again.stdout
     assert "toggl-contract-" not in listed.stdout  # the reproduction cleaned up after itself
+
+
+def test_a_second_delete_failure_replays_the_first_delete_and_says_whether_it_still_drifts(
+    tmp_path: Path,
+) -> None:
+    with server("second-delete-200") as drifting:
+        result = contract(
+            "run", base_url(drifting), tmp_path / "reports", TOGGL_CONTRACT_PHASES="walk"
+        )
+        assert result.returncode == 1, result.stdout[-3000:]
+        line = next(c for c in printed(result.stdout) if " --url " in c)
+        # As printed, in a fresh shell without the token: it says what to set, and does nothing.
+        bare = paste(line, tmp_path)
+        assert bare.returncode != 0 and "set TOGGL_API_TOKEN" in bare.stderr
+        again = paste(line, tmp_path, TOGGL_API_TOKEN=ADMIN_TOKEN)
+    assert again.returncode == 0, again.stdout + again.stderr
+    steps = again.stdout.split("request ")[0]
+    assert "POST /workspaces/1001/clients -> 200" in steps  # the client, made again
+    assert steps.count("DELETE /workspaces/1001/clients/") == 1  # the delete before the failure
+    assert "recorded: 200" in again.stdout and "now: 200" in again.stdout
+    assert "the failure reproduces" in again.stdout
+    with server() as fixed:  # the same line against a server that answers 404 now
+        fixed_line = line.replace(base_url(drifting), base_url(fixed))
+        now = paste(fixed_line, tmp_path, TOGGL_API_TOKEN=ADMIN_TOKEN)
+    assert "now: 404" in now.stdout and "the drift may be gone" in now.stdout
+
+
+def test_a_filter_the_spec_gains_is_checked_without_a_change_of_the_kit(tmp_path: Path) -> None:
+    # A documented filter the emulator does not implement: the run must fail on it.
+    spec = yaml.safe_load((ROOT / "openapi.yaml").read_text())
+    listing = spec["paths"]["/workspaces/{workspace_id}/clients"]["get"]
+    listing["parameters"].insert(0, {
+        "name": "external_reference", "in": "query", "description": "Exactly this external reference.",
+        "schema": {"type": "string"}, "example": "crm-4711",
+        "x-toggl-filter": {"field": "external_reference", "match": "equals"},
+    })  # fmt: skip
+    (tmp_path / "openapi.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    shutil.copy(ROOT / "schemathesis.toml", tmp_path / "schemathesis.toml")
+    result = contract(
+        "run", None, tmp_path / "reports", cwd=tmp_path, TOGGL_CONTRACT_PHASES="walk,examples",
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert "which external_reference does not select" in result.stdout

@@ -303,12 +303,18 @@ class PropertyRun:
             settings=settings,
             seed=self.generation.seed,
         )
+        tally = self.report.operations[operation.label]
+        sent, failed = tally.sent, tally.failed
         try:
             create_test(operation=operation, test_func=test, config=config)()
         except hypothesis.errors.Unsatisfiable:
             self.report.notes.append(
                 f"{operation.label}: no generated case of it could be sent (not ours)"
             )
+        finally:  # progress, one line per operation and phase
+            phases = "+".join(mode.value for mode in modes)
+            print(f"  {phases:<17} {operation.label}: {tally.sent - sent} sent"
+                  + (f", {tally.failed - failed} failed" if tally.failed > failed else ""), flush=True)  # fmt: skip
 
     # --- stateful ---------------------------------------------------------------------------------
 
@@ -341,6 +347,10 @@ class PropertyRun:
             phases=[Phase.generate],
             suppress_health_check=list(HealthCheck),
             derandomize=self.generation.seed is not None,
+        )
+        print(
+            f"  {'stateful':<17} sequences of up to {self.generation.stateful_steps} steps",
+            flush=True,
         )
         try:
             hypothesis.stateful.run_state_machine_as_test(Machine, settings=settings)

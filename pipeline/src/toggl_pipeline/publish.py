@@ -4,8 +4,8 @@ Refuses when the git tree is dirty, generated/ is stale or the release check fai
 holds a file the build did not make, or a file whose sha256 is not what the build recorded
 (`build/dist.sha256`), or not the current version of every distribution; when the upload URL is
 not HTTPS (loopback excepted); when run for a tag (`RELEASE_TAG`) that does not name the SDK's
-version; and when the index already has this SDK version. An emulator version the index already
-has is skipped (the emulator did not change). Without credentials it is a dry run that says what it
+version; and when the index already has this SDK version. An emulator or contract kit version the
+index already has is skipped (it did not change). Without credentials it is a dry run that says what it
 would upload. Credentials are never printed: twine gets them from the environment.
 
     PUBLISH_UPLOAD_URL   where twine uploads (default: PyPI's upload URL)
