@@ -26,7 +26,13 @@ def test_a_storm_of_429s_is_waited_out(tmp_path: Path) -> None:
     with server(seed=foreign_seed(tmp_path), args=("--rate-limit", "5")) as emulator:
         url = base_url(emulator)
         before = clients(url)
-        result = contract("run", url, tmp_path / "reports", TOGGL_CONTRACT_BUDGET="150")
+        result = contract(
+            "run",
+            url,
+            tmp_path / "reports",
+            TOGGL_CONTRACT_BUDGET="150",
+            TOGGL_CONTRACT_PHASES="walk",
+        )
         after = clients(url)
     assert result.returncode == 0, result.stdout[-3000:]
     assert after == before

@@ -93,7 +93,7 @@ def test_a_second_delete_failure_replays_the_first_delete_and_says_whether_it_st
         # As printed, in a fresh shell without the token: it says what to set, and does nothing.
         bare = paste(line, tmp_path)
         assert bare.returncode != 0 and "set TOGGL_API_TOKEN" in bare.stderr
-        again = paste(line, tmp_path, TOGGL_API_TOKEN=ADMIN_TOKEN)
+        again = paste(line, tmp_path, TOGGL_API_TOKEN=ADMIN_TOKEN, TOGGL_CONTRACT_INTERVAL="0")
     assert again.returncode == 0, again.stdout + again.stderr
     steps = again.stdout.split("request ")[0]
     assert "POST /workspaces/1001/clients -> 200" in steps  # the client, made again
@@ -102,7 +102,7 @@ def test_a_second_delete_failure_replays_the_first_delete_and_says_whether_it_st
     assert "the failure reproduces" in again.stdout
     with server() as fixed:  # the same line against a server that answers 404 now
         fixed_line = line.replace(base_url(drifting), base_url(fixed))
-        now = paste(fixed_line, tmp_path, TOGGL_API_TOKEN=ADMIN_TOKEN)
+        now = paste(fixed_line, tmp_path, TOGGL_API_TOKEN=ADMIN_TOKEN, TOGGL_CONTRACT_INTERVAL="0")
     assert "now: 404" in now.stdout and "the drift may be gone" in now.stdout
 
 

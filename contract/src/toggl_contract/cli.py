@@ -107,7 +107,7 @@ def parser() -> argparse.ArgumentParser:
     reproduce.add_argument(
         "--url", help="against this server instead (needs TOGGL_API_TOKEN, TOGGL_WORKSPACE_ID)"
     )
-    add_options(reproduce, _named("token", "workspace", "timeout", "spec"))
+    add_options(reproduce, _named("token", "workspace", "timeout", "interval", "spec"))
     check = commands.add_parser(
         "emulator-check", help=DESCRIPTIONS["emulator-check"],
         description=DESCRIPTIONS["emulator-check"], formatter_class=_Formatter,
@@ -142,7 +142,7 @@ def _dispatch(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     if args.command == "reproduce":
         if args.url:
             given = credentials(args, environ, "reproduce")
-            timeout = value("timeout", args, environ)
+            timeout, interval = value("timeout", args, environ), value("interval", args, environ)
             with scrubbed_output(Scrubber.for_token(given.token)):
                 return reproduce_on_server(
                     args.cassette,
@@ -152,6 +152,7 @@ def _dispatch(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
                     given.workspace_id,
                     api,
                     timeout,
+                    interval,
                 )
         return reproduce_on_emulator(args.cassette, args.position, args.port, args.keep, api)
     return emulator_check(args.cassette, api)

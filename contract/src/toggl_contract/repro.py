@@ -164,7 +164,7 @@ def _ids(exchange: Exchange) -> set[int]:
 
 def reproduce_on_server(
     cassette_path: Path, position: int, url: str, token: str, workspace_id: int, api: ApiMap,
-    timeout: float,
+    timeout: float, interval: float = 1.0,
 ) -> int:  # fmt: skip
     """Replay what exchange `position` needs, send it, delete what was created: guarded, budgeted."""
     cassette = Cassette.load(cassette_path)
@@ -183,7 +183,7 @@ def reproduce_on_server(
     budget = Budget(CREATE_COST * creates + 2 * len(steps) + 10)
     gateway = Gateway(
         url, api=api, authorization=basic_header(token), placeholder=placeholder,
-        guard=Guard(workspace_id, ledger, mark), ledger=ledger, budget=budget, interval=1.0,
+        guard=Guard(workspace_id, ledger, mark), ledger=ledger, budget=budget, interval=interval,
         timeout=timeout, scrubber=Scrubber.for_token(token),
     )  # fmt: skip
     budget.reserve = lambda: 3 * len(ledger.owned) + gateway.snapshot_pages
