@@ -28,6 +28,10 @@ GLOBEX = SEED.clients["globex"].id  # active, one project
 INITECH = SEED.clients["initech"].id  # archived
 HOBBY = SEED.clients["hobby"].id  # in the free workspace
 ADMIN_ID = SEED.users["admin"].id
+RELAUNCH = SEED.projects["relaunch"].id  # Acme's, active, with tracked time
+ONBOARDING = SEED.projects["onboarding"].id  # Globex's, premium fields set
+AUDIT = SEED.projects["audit"].id  # Initech's, archived
+GARDEN = SEED.projects["garden"].id  # in the free workspace, no client
 W = f"/workspaces/{PREMIUM}/clients"
 CONTROL = (
     BASE_URL.removesuffix(API_PREFIX) + CONTROL_PREFIX

@@ -11,6 +11,8 @@ the way); the words of a mismatch are worked out only when there is one.
 from __future__ import annotations
 
 import functools
+import importlib
+import sys
 import types
 import typing
 from collections.abc import Callable
@@ -111,7 +113,12 @@ def _model(model: type) -> _Compiled:
 
     def compiled_fields() -> list[tuple[str, _Compiled]]:
         if not fields:
-            hints = typing.get_type_hints(model)
+            # A model names the models of its nested objects in annotations it imports only for
+            # type checkers; the models package exports them all.
+            package = importlib.import_module(model.__module__.rpartition(".")[0])
+            hints = typing.get_type_hints(
+                model, {**vars(package), **vars(sys.modules[model.__module__])}
+            )
             fields.extend(
                 (field.name, _compile(hints[field.name]))
                 for field in attrs.fields(model)

@@ -14,8 +14,10 @@ from tests.support import (
     HOBBY,
     INITECH,
     MEMBER,
+    ONBOARDING,
     OUTSIDER,
     PREMIUM,
+    RELAUNCH,
     W,
     api_client,
 )
@@ -218,7 +220,9 @@ def test_the_state_endpoint_shows_deleted_clients_too(api: httpx.Client) -> None
     state = api.get(f"{CONTROL}/state").json()
     deleted = [c for c in state["clients"] if c["id"] == GLOBEX]
     assert deleted and "server_deleted_at" in deleted[0]
-    assert {p["client_id"] for p in state["projects"]} >= {ACME, GLOBEX}
+    projects = {p["id"]: p for p in state["projects"]}
+    assert projects[ONBOARDING]["client_id"] is None  # detached from its deleted client
+    assert projects[RELAUNCH]["client_id"] == ACME
 
 
 def test_a_seed_file_replaces_the_default(tmp_path: pytest.TempPathFactory) -> None:

@@ -115,7 +115,7 @@ def test_a_wrong_method_is_405_with_no_body_and_no_allow_header(
 
 
 def test_an_unknown_path_is_a_json_404(api: httpx.Client) -> None:
-    response = api.get(f"/workspaces/{PREMIUM}/projects")
+    response = api.get(f"/workspaces/{PREMIUM}/tags")
     assert (response.status_code, response.json()) == (404, "Not Found")
     assert api.get(f"{W}/").status_code == 404  # no redirect to the slashless path
 

@@ -26,6 +26,7 @@ from .errors import TogglError
 from .handlers import EMPTY, ROUTES, Call, Operation, RawJson, parse_int64
 from .limits import Faults, HourlyQuota, RateLimiter
 from .options import EmulatorOptions
+from .project_handlers import ROUTES as PROJECT_ROUTES
 from .seed import load_seed
 from .store import Store, User
 
@@ -104,7 +105,10 @@ class Route:
         return dict(zip(self.parameters, values, strict=True))
 
 
-ROUTING = [Route(_split(path), _parameters(path), operations) for path, operations in ROUTES]
+ROUTING = [
+    Route(_split(path), _parameters(path), operations)
+    for path, operations in [*ROUTES, *PROJECT_ROUTES]
+]
 _LITERALS = frozenset(segment for route in ROUTING for segment in route.segments if segment)
 # The route of each path shape (literal segments kept, the others None): one dict lookup for a
 # request. A shape it does not know (an id that spells a literal) goes through the routes in order.
@@ -182,15 +186,23 @@ class Emulator:
             and (deleted or client.deleted_at is None)
         ]
 
+    def projects(
+        self, workspace_id: int | None = None, *, deleted: bool = False
+    ) -> list[dict[str, Any]]:
+        """Projects as Toggl would send them (deleted ones, with `server_deleted_at`, on request)."""
+        today = self.store.projects.today()
+        with self.store.lock:
+            projects = sorted(self.store.projects.by_id.values(), key=lambda p: p.id)
+        return [
+            project.to_json(today)
+            for project in projects
+            if (workspace_id is None or project.wid == workspace_id)
+            and (deleted or project.deleted_at is None)
+        ]
+
     def state(self) -> dict[str, Any]:
         """Everything stored: what `GET /_emulator/state` answers."""
-        return {
-            "clients": self.clients(deleted=True),
-            "projects": [
-                {"id": p.id, "client_id": p.client_id, "active": p.active}
-                for p in sorted(self.store.projects.values(), key=lambda p: p.id)
-            ],
-        }
+        return {"clients": self.clients(deleted=True), "projects": self.projects(deleted=True)}
 
     # --- the pipeline -------------------------------------------------------------------------
 

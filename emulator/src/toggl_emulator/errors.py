@@ -15,7 +15,15 @@ STATUS_INVALID = "Client status is invalid"
 UPDATE_NOT_FOUND = "Client doesn't exist in the workspace."
 INTERNAL = "Internal Server Error"
 
+# Projects: documented (the full stop is in Toggl's projects pages) or seen in a fixture.
+PROJECT_NO_ACCESS = "User does not have access to this resource."
+PROJECT_ADMINS_ONLY = "Only admins may create projects in this workspace"
+PROJECT_NOT_FOUND = "Resource can not be found"  # [claim] a third-party client's fixture
+
 # Texts the live API is assumed to send ([infer]; the README lists them).
+PROJECT_NAME_EMPTY = "Project name cannot be empty"
+PROJECT_NAME_TOO_LONG = f"Project name maximum length is {NAME_MAX_LENGTH}"
+CUSTOM_COLORS = "custom colors"
 WRONG_CREDENTIALS = "Incorrect username and/or password"
 NAME_TAKEN = "Name has already been taken"
 INVALID_JSON = "JSON is not valid"
@@ -38,6 +46,24 @@ def invalid_parameter(name: str) -> str:
 
 def admins_only(workspace_id: int) -> str:
     return f"User cannot add or edit clients in workspace {workspace_id}"
+
+
+def client_not_in_workspace(client: int | str, workspace_id: int) -> str:
+    """Documented for an id; the same words for a name are [infer]."""
+    what = f"ID {client}" if isinstance(client, int) else f"name {client}"
+    return f"Client with the {what} isn't present in workspace {workspace_id}"
+
+
+def invalid_color(color: str) -> str:
+    return (
+        f"Error in validating color '{color}'. "
+        "Project color must be a hex value in the form of #[0-9a-f]{6}."
+    )
+
+
+def premium_only(feature: str) -> str:
+    """[infer] the pattern Toggl documents for workspace creation, used for every premium field."""
+    return f"Must be a premium user to use {feature}"
 
 
 def wrong_type(field: str, json_type: str, offset: int) -> str:

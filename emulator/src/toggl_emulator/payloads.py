@@ -146,11 +146,18 @@ def _is_int64_list(value: Any) -> bool:
     return isinstance(value, list) and all(is_int64(item) for item in value)
 
 
-def object_fields(body: Body, schema: dict[str, type]) -> dict[str, Any]:
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def object_fields(
+    body: Body, schema: dict[str, type], *, nullable: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     """The known fields of a JSON object body, type-checked; unknown fields are ignored.
 
-    `schema` maps a field name to `str`, `int` (int64), `bool` or `list` (of int64). Every
-    occurrence of a repeated field is checked; the last one wins.
+    `schema` maps a field name to `str`, `int` (int64), `float` (any JSON number), `bool`, `dict`
+    (a JSON object) or `list` (of int64); a field in `nullable` may also be `null` (Go's pointer
+    fields). Every occurrence of a repeated field is checked; the last one wins.
     """
     if not isinstance(body.value, JsonObject):
         raise TogglError(400, errors.INVALID_JSON)
@@ -159,12 +166,21 @@ def object_fields(body: Body, schema: dict[str, type]) -> dict[str, Any]:
         expected = schema.get(name)
         if expected is None:
             continue
+        if value is None and name in nullable:
+            fields[name] = None
+            continue
         if expected is list:
             accepts: Any = _is_int64_list
         elif expected is int:
             accepts = is_int64
+        elif expected is float:
+            accepts = _is_number
+        elif expected is dict:
+            accepts = lambda v: isinstance(v, JsonObject)  # noqa: E731
         else:
             accepts = lambda v, t=expected: type(v) is t  # noqa: E731
+        if name in nullable:
+            accepts = lambda v, typed=accepts: v is None or typed(v)  # noqa: E731
         if not accepts(value):
             if expected is list and isinstance(value, list):
                 raise _bad_element(body, name, value)

@@ -7,6 +7,7 @@ entries, for code that needs them by name:
     from toggl_emulator.seed import DEFAULT_SEED
     admin = DEFAULT_SEED.users["admin"]          # .id, .email, .password, .api_token
     workspace = DEFAULT_SEED.workspaces["premium"].id
+    project = DEFAULT_SEED.projects["relaunch"]   # .id, .wid, .client_id, .name
 """
 
 from __future__ import annotations
@@ -64,12 +65,21 @@ class SeedClient:
 
 
 @dataclass(frozen=True)
+class SeedProject:
+    id: int
+    wid: int
+    client_id: int | None
+    name: str
+
+
+@dataclass(frozen=True)
 class Seed:
     """The entries of a seed by name: their `key`, else (users) their email, else (the rest) their id."""
 
     workspaces: Mapping[str, SeedWorkspace]
     users: Mapping[str, SeedUser]
     clients: Mapping[str, SeedClient]
+    projects: Mapping[str, SeedProject]
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> Seed:
@@ -87,6 +97,12 @@ class Seed:
             clients={
                 str(c.get("key", c["id"])): SeedClient(c["id"], c["wid"], c["name"])
                 for c in data.get("clients", [])
+            },
+            projects={
+                str(p.get("key", p["id"])): SeedProject(
+                    p["id"], p["wid"], p.get("client_id"), p.get("name", f"Project {p['id']}")
+                )
+                for p in data.get("projects", [])
             },
         )
 

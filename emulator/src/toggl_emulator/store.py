@@ -18,11 +18,12 @@ import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from . import errors
 from .errors import TogglError
+from .projects import UNCHANGED, Project, ProjectStore, checked_change
+from .times import format_time, parse_time
 
 # Go's unicode.IsSpace, which strings.TrimSpace uses ([infer] Toggl trims names with it).
 WHITESPACE = (
@@ -31,27 +32,14 @@ WHITESPACE = (
     + ("\u2028\u2029\u202f\u205f\u3000")
 )
 ADMIN_PERMISSIONS = ["archive", "update", "remove"]
+PROJECT_SEED_FIELDS = frozenset({
+    "client_id", "active", "is_private", "color", "billable", "template", "auto_estimates",
+    "estimated_hours", "rate", "currency", "recurring", "fixed_fee", "actual_seconds", "end_date",
+    "is_shared", "pinned", "external_reference", "creator_id",
+})  # fmt: skip
 FIRST_CLIENT_ID = 61_300_000
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _string: Callable[[str], str] = json.encoder.encode_basestring  # the C string encoder
-
-
-def format_time(epoch: float) -> str:
-    """Toggl's timestamps: second precision, `+00:00`."""
-    second = int(epoch)
-    text = _TIMES.get(second)
-    if text is None:
-        if len(_TIMES) > 4096:  # a bounded cache: writes within a second share their `at`
-            _TIMES.clear()
-        text = _TIMES[second] = datetime.fromtimestamp(second, UTC).isoformat()
-    return text
-
-
-_TIMES: dict[int, str] = {}
-
-
-def parse_time(text: str) -> float:
-    return datetime.fromisoformat(text).timestamp()
 
 
 @dataclass
@@ -68,13 +56,6 @@ class User:
     password: str
     api_token: str
     roles: dict[int, str]  # workspace id -> "admin" | "member"
-
-
-@dataclass
-class Project:
-    id: int
-    client_id: int | None
-    active: bool
 
 
 _CACHE_FREE = frozenset({"_fragment"})
@@ -151,13 +132,15 @@ def name_key(name: str) -> str:
     return name.casefold()
 
 
-def validate_name(raw: str) -> str:
+def validate_name(
+    raw: str, empty: str = errors.NAME_EMPTY, too_long: str = errors.NAME_TOO_LONG
+) -> str:
     """The trimmed name, or the 400 Toggl answers; the limit counts code points after trimming."""
     name = raw.strip(WHITESPACE)
     if not name:
-        raise TogglError(400, errors.NAME_EMPTY)
+        raise TogglError(400, empty)
     if len(name) > errors.NAME_MAX_LENGTH:
-        raise TogglError(400, errors.NAME_TOO_LONG)
+        raise TogglError(400, too_long)
     return name
 
 
@@ -281,10 +264,15 @@ class Store:
                 )
                 self.clients[client.id] = client
                 self._workspace(client.wid).add(client)
-            self.projects = {
-                p["id"]: Project(p["id"], p.get("client_id"), bool(p.get("active", True)))
-                for p in seed.get("projects", [])
-            }
+            self.projects = ProjectStore(self._clock)
+            for p in seed.get("projects", []):
+                at = parse_time(p["at"]) if "at" in p else self._clock()
+                known = {k: v for k, v in p.items() if k in PROJECT_SEED_FIELDS}
+                self.projects.add(Project(
+                    id=p["id"], wid=p["wid"], name=p.get("name", f"Project {p['id']}"), at=at,
+                    created_at=parse_time(p["created_at"]) if "created_at" in p else at,
+                    start_date=p.get("start_date") or format_time(at)[:10], **known,
+                ))  # fmt: skip
             self._next_id = max([FIRST_CLIENT_ID, *self.clients]) + 1
 
     def _workspace(self, workspace_id: int) -> WorkspaceClients:
@@ -433,6 +421,7 @@ class Store:
             for client in clients:
                 live.remove(client)
                 client.deleted_at = client.at = now
+            self.projects.detach({client.id for client in clients})
 
     def archive(self, workspace: Workspace, client_ids: list[int]) -> list[int]:
         """Archive the clients and their active projects; the ids of those projects."""
@@ -441,12 +430,13 @@ class Store:
             if not workspace.premium:
                 raise TogglError(402, errors.PREMIUM_REQUIRED)
             ids = {c.id for c in clients if not c.archived}  # an archived one archives nothing
-            archived = sorted(
-                p.id for p in self.projects.values() if p.active and p.client_id in ids
-            )
+            projects = [
+                p for p in self.projects.of_workspaces([workspace.id])
+                if p.active and p.client_id in ids and p.deleted_at is None
+            ]  # fmt: skip
+            self.projects.set_active(projects, False)
+            archived = sorted(p.id for p in projects)
             now = self._clock()
-            for project_id in archived:
-                self.projects[project_id].active = False
             for client in clients:
                 if not client.archived:
                     client.archived, client.at = True, now
@@ -459,8 +449,93 @@ class Store:
             client = self.get(workspace_id, client_id)
             if not client.archived:  # restoring an active client changes nothing [infer]
                 return client
-            for project in self.projects.values():
-                if project.client_id == client.id and (restore_all or project.id in project_ids):
-                    project.active = True
+            self.projects.set_active(
+                [
+                    p for p in self.projects.of_workspaces([workspace_id])
+                    if p.client_id == client.id and p.deleted_at is None and not p.active
+                    and (restore_all or p.id in project_ids)
+                ],
+                True,
+            )  # fmt: skip
             client.archived, client.at = False, self._clock()
             return client
+
+    # --- projects -------------------------------------------------------------------------------
+
+    def project_reader(self, user: User, workspace_id: int) -> Workspace:
+        """The workspace, when the user is in it: every user may read its projects [claim, v8]."""
+        workspace = self.workspaces.get(workspace_id)
+        if workspace is None or workspace_id not in user.roles:
+            raise TogglError(403, errors.PROJECT_NO_ACCESS)
+        return workspace
+
+    def project_writer(self, user: User, workspace_id: int) -> Workspace:
+        """The workspace, when the user may create and change its projects."""
+        workspace = self.project_reader(user, workspace_id)
+        if workspace.only_admins_may_create_projects and user.roles[workspace_id] != "admin":
+            raise TogglError(403, errors.PROJECT_ADMINS_ONLY)
+        return workspace
+
+    def get_project(self, workspace_id: int, project_id: int) -> Project:
+        with self.lock:
+            return self.projects.live(workspace_id, project_id)
+
+    def create_project(self, workspace: Workspace, user: User, fields: dict[str, Any]) -> Project:
+        name = _project_name(fields.get("name", ""))
+        with self.lock:
+            client, stored = self._project_change(workspace, fields)
+            client_id = None if client is UNCHANGED else client
+            assert client_id is None or isinstance(client_id, int)
+            if self.projects.taken(workspace.id, client_id, name):
+                raise TogglError(400, errors.NAME_TAKEN)
+            return self.projects.create(workspace.id, user.id, name, client_id, stored)
+
+    def update_project(
+        self, workspace: Workspace, project_id: int, fields: dict[str, Any]
+    ) -> Project:
+        with self.lock:
+            project = self.projects.live(workspace.id, project_id)
+            name = _project_name(fields["name"]) if "name" in fields else None
+            client, stored = self._project_change(workspace, fields)
+            client_id = project.client_id if client is UNCHANGED else client
+            assert client_id is None or isinstance(client_id, int)
+            if self.projects.taken(workspace.id, client_id, name or project.name, project.id):
+                raise TogglError(400, errors.NAME_TAKEN)
+            return self.projects.update(project, name, client, stored)
+
+    def delete_project(self, workspace_id: int, project_id: int) -> Project:
+        with self.lock:
+            project = self.projects.live(workspace_id, project_id)
+            self.projects.delete(project)
+            return project
+
+    def projects_of(self, workspace_ids: list[int]) -> list[Project]:
+        """Every project ever stored in these workspaces, deleted ones included."""
+        with self.lock:
+            return list(self.projects.of_workspaces(workspace_ids))
+
+    def client_names(self, workspace_id: int) -> dict[int, str]:
+        live = self._live.get(workspace_id)
+        return {} if live is None else {c.id: c.name for c in live.by_id.values()}
+
+    def _project_change(
+        self, workspace: Workspace, fields: dict[str, Any]
+    ) -> tuple[int | None | object, dict[str, Any]]:
+        live = self._workspace(workspace.id)
+
+        def find_client(reference: int | str) -> int | None:
+            if isinstance(reference, int):
+                return reference if reference in live.by_id else None
+            return live.by_name.get(name_key(reference.strip(WHITESPACE)))
+
+        return checked_change(
+            fields,
+            premium=workspace.premium,
+            find_client=find_client,
+            workspace_id=workspace.id,
+            today=self.projects.today(),
+        )
+
+
+def _project_name(raw: str) -> str:
+    return validate_name(raw, errors.PROJECT_NAME_EMPTY, errors.PROJECT_NAME_TOO_LONG)

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 from .._runtime.resource import AsyncResourceClient, ResourceClient
-from . import clients, me
+from . import clients, me, projects
 from .clients import AsyncClientsResource, ClientsResource
 from .me import AsyncMeResource, MeResource
+from .projects import AsyncProjectsResource, ProjectsResource
 
 
 class Toggl(ResourceClient):
-    """The Toggl Track API, one namespace per resource: `toggl.clients`, `toggl.me`.
+    """The Toggl Track API, one namespace per resource: `toggl.clients`, `toggl.me`, `toggl.projects`.
         toggl = Toggl(api_token="...")          # or email=..., password=...; default $TOGGL_API_TOKEN
         acme = toggl.clients.create(1001, name="Acme")
 
@@ -23,10 +24,12 @@ class Toggl(ResourceClient):
 
     clients: ClientsResource
     me: MeResource
+    projects: ProjectsResource
 
     def _bind(self) -> None:
         self.clients = ClientsResource(self.low_level)
         self.me = MeResource(self.low_level)
+        self.projects = ProjectsResource(self.low_level)
 
 
 class AsyncToggl(AsyncResourceClient):
@@ -34,10 +37,12 @@ class AsyncToggl(AsyncResourceClient):
 
     clients: AsyncClientsResource
     me: AsyncMeResource
+    projects: AsyncProjectsResource
 
     def _bind(self) -> None:
         self.clients = AsyncClientsResource(self.low_level)
         self.me = AsyncMeResource(self.low_level)
+        self.projects = AsyncProjectsResource(self.low_level)
 
 
 __all__ = [
@@ -45,4 +50,5 @@ __all__ = [
     "Toggl",
     "clients",
     "me",
+    "projects",
 ]

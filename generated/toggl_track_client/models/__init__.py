@@ -7,7 +7,20 @@ from .client_ids_object import ClientIdsObject
 from .client_model import ClientModel
 from .client_restore import ClientRestore
 from .client_update import ClientUpdate
+from .delete_project_te_deletion_mode import DeleteProjectTeDeletionMode
 from .list_clients_status import ListClientsStatus
+from .list_projects_active_type_1 import ListProjectsActiveType1
+from .list_projects_sort_field import ListProjectsSortField
+from .list_projects_sort_order import ListProjectsSortOrder
+from .project import Project
+from .project_create import ProjectCreate
+from .project_current_period_type_0 import ProjectCurrentPeriodType0
+from .project_status import ProjectStatus
+from .project_update import ProjectUpdate
+from .project_update_rate_change_mode import ProjectUpdateRateChangeMode
+from .recurring_parameters import RecurringParameters
+from .recurring_parameters_period import RecurringParametersPeriod
+from .recurring_period import RecurringPeriod
 
 __all__ = (
     "ArchivedClients",
@@ -16,5 +29,18 @@ __all__ = (
     "ClientModel",
     "ClientRestore",
     "ClientUpdate",
+    "DeleteProjectTeDeletionMode",
     "ListClientsStatus",
+    "ListProjectsActiveType1",
+    "ListProjectsSortField",
+    "ListProjectsSortOrder",
+    "Project",
+    "ProjectCreate",
+    "ProjectCurrentPeriodType0",
+    "ProjectStatus",
+    "ProjectUpdate",
+    "ProjectUpdateRateChangeMode",
+    "RecurringParameters",
+    "RecurringParametersPeriod",
+    "RecurringPeriod",
 )

@@ -11,9 +11,11 @@ from typing import cast
 
 from ..._runtime import resource as _resource
 from ...models.client_model import ClientModel  # noqa: F401
+from ...models.project import Project  # noqa: F401
 from ...types import UNSET, Response, Unset
 from . import (
     list_my_clients,
+    list_my_projects,
 )
 
 
@@ -48,6 +50,38 @@ class MeResource(_resource.Resource):
             since=_resource.unix_seconds(since),
         )
 
+    def projects(
+        self,
+        *,
+        include_archived: bool | Unset = UNSET,
+        since: int | datetime.datetime | Unset = UNSET,
+    ) -> builtins.list[Project]:
+        """List the projects of all my workspaces
+
+        Projects of every workspace of the user. Archived projects are left out unless
+        `include_archived=true` (Toggl's mobile developers, 2017). With `since`, only the projects
+        created, changed or deleted since then, archived ones included **[infer]**; deleted ones
+        carry `server_deleted_at`. On every plan `/me` calls share a quota of 30 requests per hour.
+
+        Args:
+            include_archived (bool | Unset):
+            since (int | Unset):
+
+        Raises:
+            errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
+            errors.APIConnectionError: no response (`APITimeoutError`: none within the timeout or the deadline).
+            errors.APIResponseValidationError: a success whose body does not match the spec.
+
+        Returns:
+            list[Project]
+        """
+
+        return list_my_projects.sync(
+            client=self._client,
+            include_archived=include_archived,
+            since=_resource.unix_seconds(since),
+        )
+
     @cached_property
     def with_raw_response(self) -> MeResourceWithRawResponse:
         """The same methods, answering the raw `Response` (status, headers, parsed body)."""
@@ -66,6 +100,24 @@ class MeResourceWithRawResponse(_resource.Resource):
             _resource.raise_unless_success(
                 list_my_clients.sync_detailed(
                     client=self._client,
+                    since=_resource.unix_seconds(since),
+                )
+            ),
+        )
+
+    def projects(
+        self,
+        *,
+        include_archived: bool | Unset = UNSET,
+        since: int | datetime.datetime | Unset = UNSET,
+    ) -> Response[builtins.list[Project]]:
+        """`projects`, answering the raw `Response` (status, headers, parsed body) of a success."""
+        return cast(
+            Response[builtins.list[Project]],
+            _resource.raise_unless_success(
+                list_my_projects.sync_detailed(
+                    client=self._client,
+                    include_archived=include_archived,
                     since=_resource.unix_seconds(since),
                 )
             ),
@@ -103,6 +155,38 @@ class AsyncMeResource(_resource.Resource):
             since=_resource.unix_seconds(since),
         )
 
+    async def projects(
+        self,
+        *,
+        include_archived: bool | Unset = UNSET,
+        since: int | datetime.datetime | Unset = UNSET,
+    ) -> builtins.list[Project]:
+        """List the projects of all my workspaces
+
+        Projects of every workspace of the user. Archived projects are left out unless
+        `include_archived=true` (Toggl's mobile developers, 2017). With `since`, only the projects
+        created, changed or deleted since then, archived ones included **[infer]**; deleted ones
+        carry `server_deleted_at`. On every plan `/me` calls share a quota of 30 requests per hour.
+
+        Args:
+            include_archived (bool | Unset):
+            since (int | Unset):
+
+        Raises:
+            errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
+            errors.APIConnectionError: no response (`APITimeoutError`: none within the timeout or the deadline).
+            errors.APIResponseValidationError: a success whose body does not match the spec.
+
+        Returns:
+            list[Project]
+        """
+
+        return await list_my_projects.asyncio(
+            client=self._client,
+            include_archived=include_archived,
+            since=_resource.unix_seconds(since),
+        )
+
     @cached_property
     def with_raw_response(self) -> AsyncMeResourceWithRawResponse:
         """The same methods, answering the raw `Response` (status, headers, parsed body)."""
@@ -126,6 +210,24 @@ class AsyncMeResourceWithRawResponse(_resource.Resource):
             ),
         )
 
+    async def projects(
+        self,
+        *,
+        include_archived: bool | Unset = UNSET,
+        since: int | datetime.datetime | Unset = UNSET,
+    ) -> Response[builtins.list[Project]]:
+        """`projects`, answering the raw `Response` (status, headers, parsed body) of a success."""
+        return cast(
+            Response[builtins.list[Project]],
+            _resource.raise_unless_success(
+                await list_my_projects.asyncio_detailed(
+                    client=self._client,
+                    include_archived=include_archived,
+                    since=_resource.unix_seconds(since),
+                )
+            ),
+        )
+
 
 __all__ = [
     "MeResource",
@@ -133,4 +235,5 @@ __all__ = [
     "AsyncMeResource",
     "AsyncMeResourceWithRawResponse",
     "list_my_clients",
+    "list_my_projects",
 ]
