@@ -700,6 +700,202 @@ def since_hangs(app: ASGIApp) -> ASGIApp:
     return wrapped
 
 
+# --- projects: one rule broken each --------------------------------------------------------------
+
+
+def _project_items(data: Any) -> list[dict[str, Any]]:
+    items = data if isinstance(data, list) else [data]
+    return [item for item in items if isinstance(item, dict) and "workspace_id" in item]
+
+
+def _on_projects(change: Callable[[dict[str, Any]], None]) -> Rewrite:
+    """A rewrite of every project a 200 answers (lists and single items)."""
+
+    def rewrite(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+        data = _json(body)
+        items = _project_items(data) if status == 200 and "/projects" in scope["path"] else []
+        for item in items:
+            change(item)
+        return status, headers, json.dumps(data).encode() if items else body
+
+    return rewrite
+
+
+def _status_stale(item: dict[str, Any]) -> None:
+    """status-follows-active: an archived project still reads `status: active`."""
+    if item.get("active") is False:
+        item["status"] = "active"
+
+
+def _twins_disagree(item: dict[str, Any]) -> None:
+    """legacy-twins: `cid` reads null whatever the project's client."""
+    if item.get("client_id") is not None:
+        item["cid"] = None
+
+
+def _project_name_of(scope: Scope, sent: bytes) -> str | None:
+    data = _json(sent)
+    if (
+        _is(scope, "POST", "projects")
+        and isinstance(data, dict)
+        and isinstance(data.get("name"), str)
+    ):
+        return str(data["name"]).strip().casefold()
+    return None
+
+
+def name_taken_across_clients(app: ASGIApp) -> ASGIApp:
+    """name-scoped: a project name another client's project has is refused as taken."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        sent = await _read(receive)
+        name = _project_name_of(scope, sent)
+        store = _store(app)
+        if name is not None and any(
+            p.deleted_at is None and p.name.casefold() == name
+            for p in store.projects.by_id.values()
+        ):
+            body = json.dumps("Name has already been taken").encode()
+            await send({"type": "http.response.start", "status": 400, "headers": [
+                (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})  # fmt: skip
+            await send({"type": "http.response.body", "body": body})
+            return
+
+        async def replay() -> Message:
+            return {"type": "http.request", "body": sent, "more_body": False}
+
+        await app(scope, replay, send)
+
+    return wrapped
+
+
+def archived_name_free(app: ASGIApp) -> ASGIApp:
+    """archived-holds-name: a name only archived projects have is free for a new project."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        sent = await _read(receive)
+        name = _project_name_of(scope, sent)
+        projects = _store(app).projects
+        hidden = [
+            p for p in projects.by_id.values()
+            if name is not None and p.deleted_at is None and not p.active and p.name.casefold() == name
+        ]  # fmt: skip
+        for project in hidden:  # out of the name index while this request is handled
+            projects._unindex(project)
+
+        async def replay() -> Message:
+            return {"type": "http.request", "body": sent, "more_body": False}
+
+        try:
+            await app(scope, replay, send)
+        finally:
+            for project in hidden:
+                projects._index(project).add(project.id)
+
+    return wrapped
+
+
+def _active_by_default(scope: Scope, sent: bytes) -> bytes:
+    """active-default: a project created without `active` is active."""
+    data = _json(sent)
+    if _is(scope, "POST", "projects") and isinstance(data, dict) and "active" not in data:
+        return json.dumps({**data, "active": True}).encode()
+    return sent
+
+
+def _client_text_reworded(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+    """client-present: the refusal of a missing client names another id."""
+    said = _json(body)
+    if status == 400 and isinstance(said, str) and said.startswith("Client with the ID "):
+        workspace = said.rsplit(" ", 1)[-1]
+        body = json.dumps(f"Client with the ID 1 isn't present in workspace {workspace}").encode()
+    return status, headers, body
+
+
+def _color_text_reworded(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+    """color-format: the refusal of a colour does not say which."""
+    said = _json(body)
+    if status == 400 and isinstance(said, str) and said.startswith("Error in validating color"):
+        body = json.dumps(
+            "Error in validating color ''. Project color must be a hex value in the form of #[0-9a-f]{6}."
+        ).encode()
+    return status, headers, body
+
+
+def archive_leaves_projects(app: ASGIApp) -> ASGIApp:
+    """archive-cascades: archiving a client leaves its projects active, and answers `[]`."""
+
+    def rewrite(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+        answered = _json(body)
+        if (
+            status == 200
+            and _is(scope, "POST", "clients/{id}/archive")
+            and isinstance(answered, list)
+        ):
+            projects = _store(app).projects
+            projects.set_active([projects.by_id[i] for i in answered if i in projects.by_id], True)
+            return status, headers, b"[]"
+        return status, headers, body
+
+    return rewriting(rewrite)(app)
+
+
+def restore_forgets_projects(app: ASGIApp) -> ASGIApp:
+    """restore-cascades: restoring a client with its projects restores the client alone."""
+    archived: list[Any] = []
+
+    def note(scope: Scope, sent: bytes) -> bytes:
+        archived.clear()
+        if _is(scope, "POST", "clients/{id}/restore"):
+            client = int(scope["path"].rstrip("/").split("/")[-2])
+            archived.extend(
+                p
+                for p in _store(app).projects.by_id.values()
+                if p.client_id == client and not p.active
+            )
+        return sent
+
+    def rewrite(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+        if status == 200 and archived:
+            _store(app).projects.set_active(archived, False)
+        return status, headers, body
+
+    return rewriting(rewrite, request=note)(app)
+
+
+def delete_keeps_project_clients(app: ASGIApp) -> ASGIApp:
+    """delete-detaches: a deleted client's projects still name it."""
+    attached: dict[Any, int] = {}
+
+    def note(scope: Scope, sent: bytes) -> bytes:
+        attached.clear()
+        deleted: list[Any] = []
+        if _is(scope, "DELETE", "clients/{id}"):
+            deleted = [int(scope["path"].rstrip("/").split("/")[-1])]
+        elif _is(scope, "POST", "clients/delete") and isinstance(_json(sent), list):
+            deleted = _json(sent)
+        for project in _store(app).projects.by_id.values():
+            if project.client_id in deleted:
+                attached[project] = project.client_id
+        return sent
+
+    def rewrite(scope: Scope, sent: bytes, status: int, headers: Any, body: bytes) -> Any:
+        projects = _store(app).projects
+        for project, client in attached.items() if status == 200 else ():
+            projects._unindex(project)
+            project.client_id = client
+            projects._index(project).add(project.id)
+        return status, headers, body
+
+    return rewriting(rewrite, request=note)(app)
+
+
 def _store(app: ASGIApp) -> Any:
     return app.store  # type: ignore[attr-defined]  # the emulator's own state, for a lying server
 
@@ -770,6 +966,16 @@ DEVIATIONS: dict[str, Deviation] = {
     "quota-frozen": rewriting(quota_frozen),
     "name-filter-prefix": rewriting(name_filter_prefix),
     "create-answers-without-notes": rewriting(create_answers_without_notes),
+    "name-taken-across-clients": name_taken_across_clients,
+    "archived-name-free": archived_name_free,
+    "active-by-default": rewriting(_same, request=_active_by_default),
+    "status-stale": rewriting(_on_projects(_status_stale)),
+    "twins-disagree": rewriting(_on_projects(_twins_disagree)),
+    "client-text-reworded": rewriting(_client_text_reworded),
+    "color-text-reworded": rewriting(_color_text_reworded),
+    "archive-leaves-projects": archive_leaves_projects,
+    "restore-forgets-projects": restore_forgets_projects,
+    "delete-keeps-project-clients": delete_keeps_project_clients,
 }
 
 

@@ -28,9 +28,21 @@ FOREIGN = [
 ]  # fmt: skip
 
 
+# Projects the runs must never touch: another user's under another user's client, and one named like
+# the kit's own projects, with a proof that is not the run's.
+FOREIGN_PROJECTS = [
+    {"id": 80000001, "wid": PREMIUM, "client_id": 70000001, "name": "Their project", "active": True,
+     "creator_id": 9876544, "at": "2024-05-01T10:00:00+00:00"},
+    {"id": 80000002, "wid": PREMIUM, "client_id": 70000002, "active": True, "creator_id": 9876543,
+     "name": "toggl-contract-20240101000000-abcdef-p1 toggl-contract run 20240101000000-abcdef proof "
+             "0123456789abcdef0123", "at": "2024-05-01T10:00:00+00:00"},
+]  # fmt: skip
+
+
 def foreign_seed(folder: Path) -> Path:
     seed = yaml.safe_load(DEFAULT_SEED_PATH.read_text())
     seed["clients"] += FOREIGN
+    seed["projects"] += FOREIGN_PROJECTS
     path = folder / "seed.json"
     path.write_text(json.dumps(seed))
     return path
@@ -74,12 +86,25 @@ def contract(
     }
     if url is not None:
         environment |= {"TOGGL_API_URL": url, "TOGGL_API_TOKEN": ADMIN_TOKEN, "TOGGL_WORKSPACE_ID": str(PREMIUM),
-                        "TOGGL_CONTRACT_BUDGET": "150"}  # fmt: skip
+                        "TOGGL_CONTRACT_BUDGET": "250"}  # fmt: skip
     environment |= env
     return subprocess.run(
         [sys.executable, "-m", "toggl_contract", command, *args], cwd=cwd, env=environment,
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
+
+
+def workspace(url: str) -> dict[str, list[dict[str, Any]]]:
+    """Every client and project of the workspace, as a list reads them (member's token)."""
+    with httpx.Client(base_url=url, auth=MEMBER) as http:
+        projects = http.get(f"/workspaces/{PREMIUM}/projects", params={"per_page": 200}).json()
+    return {
+        "clients": clients(url),
+        "projects": sorted(
+            ({k: v for k, v in p.items() if k != "total_count"} for p in projects),
+            key=lambda p: p["id"],
+        ),
+    }
 
 
 def clients(url: str) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.contract.runs import FOREIGN, base_url, contract, foreign_seed, server
+from tests.contract.runs import FOREIGN, FOREIGN_PROJECTS, base_url, contract, foreign_seed, server
 from tests.support import ADMIN_ID, ADMIN_TOKEN, PREMIUM, ROOT
 
 pytestmark = [pytest.mark.contract]
@@ -100,7 +100,7 @@ def test_a_run_against_a_deviating_server_records_what_the_emulator_then_disagre
 ) -> None:
     reports = tmp_path / "reports"
     with server("status", seed=foreign_seed(tmp_path)) as drifting:
-        run = contract("live", base_url(drifting), reports, TOGGL_CONTRACT_BUDGET="150")
+        run = contract("live", base_url(drifting), reports, TOGGL_CONTRACT_BUDGET="250")
     assert run.returncode == 1, run.stdout[-3000:]
     cassette = reports / "contract-live" / "cassette.jsonl"
     result = contract("emulator-check", None, tmp_path, str(cassette))
@@ -112,7 +112,7 @@ def test_a_run_against_a_deviating_server_records_what_the_emulator_then_disagre
 def test_a_recording_keeps_no_credentials_and_no_one_elses_data(tmp_path: Path) -> None:
     reports = tmp_path / "reports"
     with server(seed=foreign_seed(tmp_path)) as emulator:
-        run = contract("live", base_url(emulator), reports, TOGGL_CONTRACT_BUDGET="150")
+        run = contract("live", base_url(emulator), reports, TOGGL_CONTRACT_BUDGET="250")
     assert run.returncode == 0, run.stdout[-3000:]
     for cassette in (reports / "contract-live" / "cassette.jsonl", COMMITTED):
         text = cassette.read_text(encoding="utf-8")
@@ -128,6 +128,8 @@ def test_a_recording_keeps_no_credentials_and_no_one_elses_data(tmp_path: Path) 
         "crm-1",
         "looks like ours",
         FOREIGN[1]["name"],
+        FOREIGN_PROJECTS[0]["name"],  # another user's project
+        FOREIGN_PROJECTS[1]["name"],
     ):
         assert str(distinctive) not in text
     foreign = {c["id"] for c in FOREIGN}

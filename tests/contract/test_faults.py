@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.contract.runs import base_url, clients, contract, foreign_seed, server
+from tests.contract.runs import base_url, contract, foreign_seed, server, workspace
 from tests.support import ADMIN_TOKEN, PREMIUM, ROOT
 
 pytestmark = [pytest.mark.contract, pytest.mark.slow]
@@ -25,27 +25,27 @@ def junit(reports: Path) -> str:
 def test_a_storm_of_429s_is_waited_out(tmp_path: Path) -> None:
     with server(seed=foreign_seed(tmp_path), args=("--rate-limit", "5")) as emulator:
         url = base_url(emulator)
-        before = clients(url)
+        before = workspace(url)
         result = contract(
             "run",
             url,
             tmp_path / "reports",
-            TOGGL_CONTRACT_BUDGET="150",
+            TOGGL_CONTRACT_BUDGET="250",
             TOGGL_CONTRACT_PHASES="walk",
         )
-        after = clients(url)
+        after = workspace(url)
     assert result.returncode == 0, result.stdout[-3000:]
     assert after == before
     waited = int(result.stdout.split("429s waited out: ")[1].split(";")[0])
-    assert waited > 0 and "of a budget of 150" in result.stdout
+    assert waited > 0 and "of a budget of 250" in result.stdout
 
 
 def test_a_delete_answered_502_after_it_happened_still_leaves_nothing(tmp_path: Path) -> None:
     with server("delete-then-502", seed=foreign_seed(tmp_path)) as drifting:
         url = base_url(drifting)
-        before = clients(url)
-        result = contract("run", url, tmp_path / "reports", TOGGL_CONTRACT_BUDGET="150")
-        after = clients(url)
+        before = workspace(url)
+        result = contract("run", url, tmp_path / "reports", TOGGL_CONTRACT_BUDGET="250")
+        after = workspace(url)
     assert result.returncode == 1, result.stdout[-3000:]  # 502 is no status the spec documents
     assert after == before and "LEFT BEHIND" not in result.stdout
     assert "<testsuite" in junit(tmp_path / "reports")
@@ -54,16 +54,16 @@ def test_a_delete_answered_502_after_it_happened_still_leaves_nothing(tmp_path: 
 def test_a_create_that_times_out_is_found_and_deleted(tmp_path: Path) -> None:
     with server("slow-third-create", seed=foreign_seed(tmp_path)) as drifting:
         url = base_url(drifting)
-        before = clients(url)
+        before = workspace(url)
         result = contract(
             "run",
             url,
             tmp_path / "reports",
-            TOGGL_CONTRACT_BUDGET="150",
+            TOGGL_CONTRACT_BUDGET="250",
             TOGGL_CONTRACT_TIMEOUT="1",
         )
         time.sleep(3)  # the late answer goes nowhere, the client is stored all the same
-        after = clients(url)
+        after = workspace(url)
     assert result.returncode == 1, result.stdout[-3000:]
     assert "no answer from the server" in result.stdout
     assert after == before and "LOST CREATE" not in result.stdout
@@ -72,9 +72,9 @@ def test_a_create_that_times_out_is_found_and_deleted(tmp_path: Path) -> None:
 def test_a_small_quota_stops_the_run_incomplete_and_clean(tmp_path: Path) -> None:
     with server(seed=foreign_seed(tmp_path), args=("--hourly-quota", "8")) as emulator:
         url = base_url(emulator)
-        before = clients(url)
+        before = workspace(url)
         result = contract("live", url, tmp_path / "reports")
-        after = clients(url)
+        after = workspace(url)
     assert result.returncode == 3, result.stdout[-3000:]
     assert "quota" in result.stdout and "operation not exercised" in result.stdout
     assert after == before
@@ -85,10 +85,10 @@ def test_sigint_then_sigterm_during_cleanup_still_deletes_everything(tmp_path: P
     reports = tmp_path / "reports"
     with server(seed=foreign_seed(tmp_path), args=("--latency", "300")) as emulator:
         url = base_url(emulator)
-        before = clients(url)
+        before = workspace(url)
         environment = {k: v for k, v in os.environ.items() if not k.startswith(("TOGGL_", "CONTRACT_"))} | {
             "TOGGL_API_URL": url, "TOGGL_API_TOKEN": ADMIN_TOKEN, "TOGGL_WORKSPACE_ID": str(PREMIUM),
-            "TOGGL_CONTRACT_REPORTS": str(reports), "TOGGL_CONTRACT_INTERVAL": "0", "TOGGL_CONTRACT_SEED": "1", "TOGGL_CONTRACT_BUDGET": "150",
+            "TOGGL_CONTRACT_REPORTS": str(reports), "TOGGL_CONTRACT_INTERVAL": "0", "TOGGL_CONTRACT_SEED": "1", "TOGGL_CONTRACT_BUDGET": "250",
             "PYTHONUNBUFFERED": "1",
         }  # fmt: skip
         run = subprocess.Popen(
@@ -104,7 +104,7 @@ def test_sigint_then_sigterm_during_cleanup_still_deletes_everything(tmp_path: P
         run.send_signal(signal.SIGTERM)
         output = run.stdout.read()
         run.wait(timeout=120)
-        after = clients(url)
+        after = workspace(url)
     assert run.returncode == 130, output[-3000:]
     assert "during cleanup: finishing it first" in output
     assert after == before

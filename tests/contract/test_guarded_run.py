@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.contract.runs import FOREIGN, base_url, clients, contract, foreign_seed, server
+from tests.contract.runs import (
+    FOREIGN,
+    FOREIGN_PROJECTS,
+    base_url,
+    contract,
+    foreign_seed,
+    server,
+    workspace,
+)
 
 pytestmark = [pytest.mark.contract, pytest.mark.slow]
 
@@ -20,29 +28,30 @@ pytestmark = [pytest.mark.contract, pytest.mark.slow]
 def test_a_run_touches_only_what_it_created_and_leaves_nothing(seed: str, tmp_path: Path) -> None:
     with server(seed=foreign_seed(tmp_path)) as emulator:
         url = base_url(emulator)
-        before = clients(url)
+        before = workspace(url)
         result = contract("run", url, tmp_path / "reports", TOGGL_CONTRACT_SEED=seed)
-        after = clients(url)
+        after = workspace(url)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
-    assert after == before  # name, notes, external_reference, archived, at: all as they were
-    assert {c["id"] for c in FOREIGN} <= {c["id"] for c in after}
+    assert after == before  # every field of every client and project, `at` included, as it was
+    assert {c["id"] for c in FOREIGN} <= {c["id"] for c in after["clients"]}
+    assert {p["id"] for p in FOREIGN_PROJECTS} <= {p["id"] for p in after["projects"]}
     assert "not sent, not ours:" in output and "result: verified (exit 0)" in output
     sent = int(output.split("requests sent upstream: ")[1].split(" ")[0])
-    assert sent <= 150  # the budget
+    assert sent <= 250  # the budget
     junit = (tmp_path / "reports" / "contract" / "junit.xml").read_text()
-    assert junit.count("<testcase") == 13 + 11 and 'failures="0"' in junit  # walk steps, operations
+    assert junit.count("<testcase") == 21 + 17 and 'failures="0"' in junit  # walk steps, operations
 
 
 def test_the_live_mode_is_the_same_guarded_run(tmp_path: Path) -> None:
     with server(seed=foreign_seed(tmp_path)) as emulator:
         url = base_url(emulator)
-        before = clients(url)
-        result = contract("live", url, tmp_path / "reports", TOGGL_CONTRACT_BUDGET="150")
-        after = clients(url)
+        before = workspace(url)
+        result = contract("live", url, tmp_path / "reports", TOGGL_CONTRACT_BUDGET="250")
+        after = workspace(url)
     assert result.returncode == 0, result.stdout[-4000:]
     assert after == before
-    assert "of a budget of 150" in result.stdout
+    assert "of a budget of 250" in result.stdout
     ledger = next((tmp_path / "reports" / "contract-ledgers").glob("*.jsonl"))
     events = [json.loads(line)["event"] for line in ledger.read_text().splitlines()]
     assert (
@@ -58,7 +67,7 @@ def test_on_a_free_plan_s_budget_toggls_limits_hold_and_what_is_unreached_is_sai
     seed = foreign_seed(tmp_path)
     with server(seed=seed, args=("--rate-limit", "1", "--hourly-quota", "30")) as emulator:
         url = base_url(emulator)
-        before = clients(url)
+        before = workspace(url)
         result = contract(
             "live",
             url,
@@ -66,7 +75,7 @@ def test_on_a_free_plan_s_budget_toggls_limits_hold_and_what_is_unreached_is_sai
             TOGGL_CONTRACT_BUDGET="30",
             TOGGL_CONTRACT_INTERVAL="1",
         )
-        assert clients(url) == before
+        assert workspace(url) == before
     output = result.stdout
     assert result.returncode == 3, output[-4000:]  # incomplete, and it says so
     assert "402" not in output  # stopped before the quota, never past it

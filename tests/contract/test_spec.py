@@ -1,4 +1,4 @@
-"""The spec: every operation of the Clients resource, every status, valid examples."""
+"""The spec: every operation of the Clients and Projects resources, every status, valid examples."""
 
 from __future__ import annotations
 
@@ -23,8 +23,15 @@ OPERATIONS = {
     ("post", "/workspaces/{workspace_id}/clients/archive"): "archiveClients",
     ("post", "/workspaces/{workspace_id}/clients/delete"): "deleteClients",
     ("get", "/me/clients"): "listMyClients",
+    ("get", "/workspaces/{workspace_id}/projects"): "listProjects",
+    ("post", "/workspaces/{workspace_id}/projects"): "createProject",
+    ("get", "/workspaces/{workspace_id}/projects/{project_id}"): "getProject",
+    ("put", "/workspaces/{workspace_id}/projects/{project_id}"): "updateProject",
+    ("delete", "/workspaces/{workspace_id}/projects/{project_id}"): "deleteProject",
+    ("get", "/me/projects"): "listMyProjects",
 }
 ADDRESSES_A_CLIENT = {"getClient", "updateClient", "deleteClient", "archiveClient", "restoreClient"}
+ADDRESSES_A_PROJECT = {"getProject", "updateProject", "deleteProject"}
 METHODS = {"get", "put", "post", "delete", "patch"}
 
 
@@ -62,7 +69,7 @@ def test_the_spec_is_valid_openapi_3_1(spec: dict[str, Any]) -> None:
     ]
 
 
-def test_every_operation_of_the_clients_resource_is_described(spec: dict[str, Any]) -> None:
+def test_every_operation_of_clients_and_projects_is_described(spec: dict[str, Any]) -> None:
     found = {
         (method, path): op["operationId"]
         for path, item in spec["paths"].items()
@@ -92,7 +99,10 @@ def test_every_status_the_server_can_send_is_documented(
     _, path, op = operations(spec)[operation_id]
     statuses = set(op["responses"])
     expected = {"200", "400", "401", "402", "403", "429", "500"}
-    if operation_id in ADDRESSES_A_CLIENT | {"archiveClients", "deleteClients"}:
+    if operation_id in ADDRESSES_A_CLIENT | ADDRESSES_A_PROJECT | {
+        "archiveClients",
+        "deleteClients",
+    }:
         expected.add("404")
     assert statuses == expected
     unauthorized = resolve(spec, op["responses"]["401"])
@@ -239,7 +249,7 @@ def _examples(spec: dict[str, Any]) -> list[tuple[str, Any, dict[str, Any]]]:
                 media.append((status, content["application/json"]))
         for where, item in media:
             values = [item["example"]] if "example" in item else []
-            values += [e["value"] for e in item.get("examples", {}).values()]
+            values += [resolve(spec, e)["value"] for e in item.get("examples", {}).values()]
             for value in values:
                 found.append((f"{op_id} {where}", value, item["schema"]))
     return found
@@ -269,9 +279,17 @@ def test_timestamps_in_examples_are_written_as_the_live_api_writes_them(
     assert stamps and all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", s) for s in stamps)
 
 
-def test_create_links_to_every_operation_on_the_created_client(spec: dict[str, Any]) -> None:
-    _, _, create = operations(spec)["createClient"]
-    links = {
-        resolve(spec, link)["operationId"] for link in create["responses"]["200"]["links"].values()
+def links_of(spec: dict[str, Any], operation_id: str) -> set[str]:
+    _, _, operation = operations(spec)[operation_id]
+    return {
+        resolve(spec, link)["operationId"]
+        for link in operation["responses"]["200"].get("links", {}).values()
     }
-    assert links == ADDRESSES_A_CLIENT
+
+
+def test_create_links_to_every_operation_on_the_created_resource(spec: dict[str, Any]) -> None:
+    # A new client also leads to a project under it: the state machine spans both resources.
+    assert links_of(spec, "createClient") == ADDRESSES_A_CLIENT | {"createProject"}
+    assert links_of(spec, "createProject") == ADDRESSES_A_PROJECT
+    # An archived client is restored with its projects.
+    assert links_of(spec, "archiveClient") == {"restoreClient"}

@@ -13,7 +13,9 @@ Every other module of the kit asks it instead of parsing paths itself:
 
 The spec's vendor extensions say what its structure alone cannot: `x-toggl-resource` and
 `x-toggl-action` on operations, `x-toggl-idempotent`, `x-toggl-filter` on query parameters,
-`x-toggl-ignored` and `x-toggl-trimmed` on body fields (see the spec's `info.description`).
+`x-toggl-ignored`, `x-toggl-trimmed`, `x-toggl-name-rules` and `x-toggl-refers-to` on body fields,
+`x-toggl-archived-when` on a resource, `x-toggl-clamped-to` on a page size, `x-toggl-proof-field`
+and `x-toggl-valid-but-refused` on writes (see the spec's `info.description`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -74,13 +76,27 @@ class Filter:
 
 
 @dataclass(frozen=True)
+class NameRules:
+    """What a resource's name must be (`x-toggl-name-rules`), and the texts of its refusals."""
+
+    max_length: int
+    empty: str
+    too_long: str
+    taken: str
+    unique_within: tuple[str, ...] = ()  # fields besides the workspace that scope uniqueness
+
+
+@dataclass(frozen=True)
 class BodyField:
     """A field a create or update may send: whether it is stored, and how."""
 
     name: str
     type: str | None
-    ignored: bool = False  # accepted, not stored
+    ignored: bool = False  # accepted, not read back as sent (ignored, or stored elsewhere)
     trimmed: bool = False  # stored without leading and trailing whitespace
+    refers_to: str | None = None  # the resource whose id (or name) it holds
+    name_rules: NameRules | None = None
+    required: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,6 +113,8 @@ class Operation:
     filters: tuple[Filter, ...]
     body_fields: Mapping[str, BodyField]
     raw: Mapping[str, Any] = field(repr=False, compare=False)
+    proof_field: str | None = None  # the resource's (set from its create by `ApiMap`)
+    valid_but_refused: tuple[re.Pattern[str], ...] = ()
 
     @property
     def label(self) -> str:
@@ -117,9 +135,17 @@ class Operation:
         return "page" in self.query and "per_page" in self.query
 
     @property
+    def pages_by_default(self) -> bool:
+        """Whether the server answers one page when the query asks for none (a default size)."""
+        return "default" in self.query.get("per_page", {}).get("schema", {})
+
+    @property
     def max_per_page(self) -> int:
-        schema = self.query.get("per_page", {}).get("schema", {})
-        return int(schema.get("maximum", 200))
+        """The largest page the server answers: what it clamps `per_page` to, or its maximum."""
+        parameter = self.query.get("per_page", {})
+        return int(
+            parameter.get("x-toggl-clamped-to") or parameter.get("schema", {}).get("maximum", 200)
+        )
 
     def path(self, **values: object) -> str:
         """The path with these parameter values (every parameter must be given)."""
@@ -207,10 +233,29 @@ def segments(path: str) -> list[str]:
     return decoded
 
 
+@dataclass(frozen=True)
+class Archiving:
+    """How a resource says it is archived (`x-toggl-archived-when`): `field` holds `value`."""
+
+    field: str
+    value: Any
+
+    def of(self, item: Mapping[str, Any]) -> bool:
+        return bool(item.get(self.field) == self.value)
+
+
 class ApiMap:
     def __init__(self, spec: Mapping[str, Any]) -> None:
         self.spec = spec
-        self.operations: tuple[Operation, ...] = tuple(_operations(spec))
+        operations = list(_operations(spec))
+        proof = {
+            op.resource: op.raw.get("x-toggl-proof-field")
+            for op in operations
+            if op.action == "create"
+        }
+        self.operations: tuple[Operation, ...] = tuple(
+            replace(op, proof_field=proof.get(op.resource)) for op in operations
+        )
         self._by_label = {op.label: op for op in self.operations}
         self._by_id = {op.id: op for op in self.operations}
         # Literal segments before parameters: `/clients/data` is not client "data".
@@ -238,6 +283,56 @@ class ApiMap:
 
     def resources(self) -> list[str]:
         return sorted({op.resource for op in self.operations if op.resource})
+
+    def in_creation_order(self) -> list[str]:
+        """Resources, each after those its creates refer to (clients before projects)."""
+        ordered: list[str] = []
+
+        def visit(resource: str) -> None:
+            if resource in ordered:
+                return
+            for referred in self.references(resource).values():
+                if referred != resource:
+                    visit(referred)
+            ordered.append(resource)
+
+        for resource in self.resources():
+            visit(resource)
+        return ordered
+
+    def proof_field(self, resource: str) -> str | None:
+        create = self.find(resource, "create")
+        return create.proof_field if create is not None else None
+
+    def references(self, resource: str) -> dict[str, str]:
+        """The fields of the resource's writes that refer to another resource, and to which."""
+        found: dict[str, str] = {}
+        for op in self.operations:
+            if op.resource == resource:
+                found |= {n: f.refers_to for n, f in op.body_fields.items() if f.refers_to}
+        return found
+
+    def name_rules(self, resource: str) -> NameRules | None:
+        create = self.find(resource, "create")
+        name = create.body_fields.get("name") if create is not None else None
+        return name.name_rules if name is not None else None
+
+    def archiving(self, resource: str) -> Archiving | None:
+        """How an item of the resource says it is archived (`x-toggl-archived-when`)."""
+        declared = self._item_schema(resource).get("x-toggl-archived-when")
+        return Archiving(declared["field"], declared["value"]) if declared else None
+
+    def twins(self, resource: str) -> dict[str, str]:
+        """Legacy fields of an item that always hold another's value (`x-toggl-same-as`)."""
+        properties = _properties(self.spec, self._item_schema(resource))
+        return {
+            name: twin
+            for name, prop in properties.items()
+            if (
+                twin := prop.get("x-toggl-same-as")
+                or _resolve(self.spec, prop).get("x-toggl-same-as")
+            )
+        }
 
     def match(self, method: str, path: str) -> Match | None:
         """The operation serving `method path` (a raw path relative to the API root), or None.
@@ -273,6 +368,14 @@ class ApiMap:
             for op in self.operations
         )
 
+    def _item_schema(self, resource: str) -> Mapping[str, Any]:
+        """The schema of one item of the resource: its get's answer."""
+        get = self.find(resource, "get")
+        if get is None:
+            return {}
+        content = get.raw.get("responses", {}).get("200", {}).get("content", {})
+        return _resolve(self.spec, content.get("application/json", {}).get("schema", {}))  # type: ignore[no-any-return]
+
 
 @functools.lru_cache(maxsize=8)
 def _load(path: str, mtime: int) -> ApiMap:
@@ -300,6 +403,9 @@ def _operations(spec: Mapping[str, Any]) -> Iterator[Operation]:
             filters = tuple(_filter(p) for p in query.values() if "x-toggl-filter" in p)
             parts = template.strip("/").split("/")
             yield Operation(
+                valid_but_refused=tuple(
+                    re.compile(pattern) for pattern in raw.get("x-toggl-valid-but-refused", ())
+                ),
                 id=raw.get("operationId", f"{method} {template}"),
                 method=method.upper(),
                 template=template,
@@ -329,20 +435,44 @@ def _filter(parameter: Mapping[str, Any]) -> Filter:
     )
 
 
+def _properties(spec: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
+    """An object schema's properties, those of its `allOf` parts merged in order."""
+    schema = _resolve(spec, schema)
+    found: dict[str, Any] = {}
+    for part in schema.get("allOf", ()):
+        found |= _properties(spec, part)
+    if schema.get("type") == "object" or "allOf" in schema:
+        found |= dict(schema.get("properties", {}))
+    return found
+
+
+def _required(spec: Mapping[str, Any], schema: Mapping[str, Any]) -> set[str]:
+    schema = _resolve(spec, schema)
+    found = set(schema.get("required", ()))
+    for part in schema.get("allOf", ()):
+        found |= _required(spec, part)
+    return found
+
+
 def _body_fields(spec: Mapping[str, Any], raw: Mapping[str, Any]) -> dict[str, BodyField]:
     content = raw.get("requestBody", {}).get("content", {}).get("application/json", {})
-    schema = _resolve(spec, content.get("schema", {}))
+    required = _required(spec, content.get("schema", {}))
     fields = {}
-    for name, prop in (
-        schema.get("properties", {}).items() if schema.get("type") == "object" else ()
-    ):
+    for name, prop in _properties(spec, content.get("schema", {})).items():
         resolved = _resolve(spec, prop)
+        rules = resolved.get("x-toggl-name-rules")
         fields[name] = BodyField(
             name,
             resolved.get("type"),
             ignored=bool(prop.get("x-toggl-ignored") or resolved.get("x-toggl-ignored")),
             trimmed=bool(resolved.get("x-toggl-trimmed")),
-        )
+            refers_to=prop.get("x-toggl-refers-to") or resolved.get("x-toggl-refers-to"),
+            name_rules=NameRules(
+                int(rules["max-length"]), rules["empty"], rules["too-long"], rules["taken"],
+                tuple(rules.get("unique-within", ())),
+            ) if rules else None,
+            required=name in required,
+        )  # fmt: skip
     return fields
 
 
@@ -351,8 +481,10 @@ class Pages:
     """The one paging loop of the kit: which page to ask for next, and when to stop.
 
     It stops at an answer that is not a list, at a page that brings nothing new (a server that
-    ignores `page` answers the first one again), once `total_count` items are seen, or at a short
-    page. Items without an id are kept but count as nothing new.
+    ignores `page` answers the first one again), or after `max_pages`; otherwise, when the items
+    carry `total_count`, once that many are seen (a server whose pages are smaller than asked for
+    is still read to the end); without it, at a short page. Items without an id are kept but count
+    as nothing new.
     """
 
     per_page: int
@@ -369,13 +501,15 @@ class Pages:
         new = [item for item in items if "id" in item and _hashable(item["id"]) not in self.seen]
         self.seen.update(_hashable(item["id"]) for item in new)
         self.items += new + [item for item in items if "id" not in item]
-        total = next(
+        total: int | None = next(
             (i["total_count"] for i in items if isinstance(i.get("total_count"), int)), None
         )
         self.page += 1
-        if not new or len(answer) < self.per_page or self.page > self.max_pages:
+        if not new or self.page > self.max_pages:
             return False
-        return total is None or len(self.seen) < total
+        if total is not None:
+            return len(self.seen) < total
+        return len(answer) >= self.per_page
 
 
 def _hashable(value: Any) -> Any:

@@ -2,9 +2,10 @@
 
 A cassette is a JSON-lines file: a header line, then one exchange per line, in the order sent.
 What it never holds: credentials (requests say only whether they carried the run's credentials,
-none, or others), the workspace id (`{workspace_id}` in paths, `-1` as a `wid` value), the people
-behind clients (`creator_id` values become 101, 102, ...), and other people's clients (their
-name, notes, external reference and integration fields read `[redacted]`). Response headers are
+none, or others), the workspace id (`{workspace_id}` in paths, `-1` as a `wid` or `workspace_id`
+value), the people behind clients (`creator_id` values become 101, 102, ...), and other people's
+clients and projects (their name, client name, notes, external reference and integration fields
+read `[redacted]`). Response headers are
 kept only where the spec or the checks name them.
 
 `replay` sends a cassette's requests to a fresh in-process emulator, mapping the ids the recorded
@@ -44,6 +45,7 @@ KEPT_HEADERS = (
 COMPARED_HEADERS = ("x-authorization-missing", "x-toggl-quota-remaining", "x-toggl-quota-resets-in")
 _PERSONAL = (
     "name",
+    "client_name",
     "notes",
     "external_reference",
     "integration_ext_id",
@@ -94,11 +96,14 @@ class Redactor:
         if not isinstance(value, dict):
             return value
         out = {k: self._value(v) for k, v in value.items()}
-        if out.get("wid") == self.workspace_id:
-            out["wid"] = WID_TOKEN
+        for key in ("wid", "workspace_id"):
+            if out.get(key) == self.workspace_id:
+                out[key] = WID_TOKEN
         if isinstance(out.get("creator_id"), int):
             out["creator_id"] = self._people.setdefault(out["creator_id"], 101 + len(self._people))
-        if isinstance(value.get("id"), int) and "wid" in value and not self.ours(value["id"]):
+        if (
+            isinstance(value.get("id"), int) and "wid" in value and not self.ours(value["id"])
+        ):  # another's
             for key in _PERSONAL:
                 if isinstance(out.get(key), str):
                     out[key] = REDACTED
@@ -212,7 +217,11 @@ class Replay:
             return [self._map_value(v) for v in value]
         if isinstance(value, dict):
             return {
-                k: (self.workspace_id if k == "wid" and v == WID_TOKEN else self._map_value(v))
+                k: (
+                    self.workspace_id
+                    if k in ("wid", "workspace_id") and v == WID_TOKEN
+                    else self._map_value(v)
+                )
                 for k, v in value.items()
             }
         if isinstance(value, int) and not isinstance(value, bool):

@@ -13,9 +13,9 @@ this token created and abandoned, the same way:
 
 - those in the ledger of a run with this token (its start carries the run's proof) that ended
   with leftovers or never ended and is past its deadline, when a fresh read shows that run's proof;
-- those named `toggl-contract-<run id>-...` whose notes carry that run's proof (an HMAC of the run
-  id keyed with this API token, so another user's runs never match) and whose run started longer
-  ago than the longest allowed run.
+- those named `toggl-contract-<run id>-...` whose proof field (a client's notes, a project's name)
+  carries that run's proof (an HMAC of the run id keyed with this API token, so another user's
+  runs never match) and whose run started longer ago than the longest allowed run.
 
 It prints what it deleted and what it left, and why.
 """
@@ -62,7 +62,7 @@ def sweep(gateway: Gateway, outcome: Outcome) -> None:
                 isinstance(resource_id, int)
                 and not gateway.existed_before(resource, resource_id)
                 and resource_id not in gateway.ledger.created
-                and carries(item, gateway.guard.marker)
+                and carries(item, gateway.guard.marker, gateway.api.proof_field(resource) or "")
             ):
                 gateway.ledger.record_created(resource, item)
 
@@ -145,16 +145,16 @@ def clean_abandoned(
 ) -> Outcome:
     """`make contract-cleanup`: what ledgers and proofs show to be abandoned, and nothing else."""
     outcome = Outcome()
-    marks: dict[int, str] = {}  # id -> the proof it must still carry
-    resources: dict[int, str] = {}
-    labels: dict[int, str] = {}
+    Key = tuple[str, int]  # (resource, id): ids are unique per resource only
+    marks: dict[Key, str] = {}  # the proof each must still carry
+    labels: dict[Key, str] = {}
     found = abandoned_ledgers(ledgers, workspace_id, token)
     for ledger in found:
         for resource_id, entry in ledger.leftovers.items():
-            marks[resource_id] = marker(token, ledger.run_id)
-            resources[resource_id] = str(entry.get("resource") or "clients")
-            labels[resource_id] = f"{resource_id} {entry.get('name')!r}"
-    listed: dict[int, dict[str, Any]] = {}
+            key = (str(entry.get("resource") or "clients"), resource_id)
+            marks[key] = marker(token, ledger.run_id)
+            labels[key] = f"{key[0][:-1]} {resource_id} {entry.get('name')!r}"
+    listed: dict[Key, dict[str, Any]] = {}
     for resource in gateway.api.resources():
         try:
             items, _ = gateway.list_all(resource, cleanup=True)
@@ -163,40 +163,41 @@ def clean_abandoned(
                 f"the workspace's {resource} could not be listed ({error}): nothing checked"
             )
             return outcome
-        for item in items:
-            if isinstance(item.get("id"), int):
-                listed[item["id"]] = item
-                resources.setdefault(item["id"], resource)
-    for resource_id, item in listed.items():
+        listed |= {(resource, i["id"]): i for i in items if isinstance(i.get("id"), int)}
+    for key, item in listed.items():
         name = str(item.get("name", ""))
-        if resource_id in marks or not name.startswith(NAME_PREFIX):
+        field = gateway.api.proof_field(key[0]) or ""
+        if key in marks or not name.startswith(NAME_PREFIX):
             continue
-        run_id = name[len(NAME_PREFIX) :].rsplit("-", 1)[0]
+        label = f"{key[0][:-1]} {key[1]} {name!r}"
+        run_id = name[len(NAME_PREFIX) :].split(" ", 1)[0].rsplit("-", 1)[0]
         started = run_started(run_id)
         if started is None:
-            outcome.left.append(f"{resource_id} {name!r}: our prefix, but no well-formed run id")
-        elif not carries(item, marker(token, run_id)):
+            outcome.left.append(f"{label}: our prefix, but no well-formed run id")
+        elif not carries(item, marker(token, run_id), field):
             outcome.left.append(
-                f"{resource_id} {name!r}: no proof in its notes that a run with this token made it"
+                f"{label}: no proof in its {field} that a run with this token made it"
             )
         elif time.time() - started < MAX_RUN_SECONDS + 300:
             outcome.left.append(
-                f"{resource_id} {name!r}: its run may still be going (started {int(time.time() - started)} s ago)"
+                f"{label}: its run may still be going (started {int(time.time() - started)} s ago)"
             )
         else:
-            marks[resource_id] = marker(token, run_id)
-            labels[resource_id] = f"{resource_id} {name!r}"
-    for resource_id, mark in marks.items():
-        current = listed.get(resource_id)
+            marks[key] = marker(token, run_id)
+            labels[key] = label
+    # Adopted in creation order (a client before its projects), so deleted projects first.
+    order = gateway.api.in_creation_order()
+    for key in sorted(marks, key=lambda k: (order.index(k[0]) if k[0] in order else 0, k[1])):
+        current, mark = listed.get(key), marks[key]
         if current is None:
-            outcome.left.append(f"{labels[resource_id]}: already gone")
-        elif not carries(current, mark):
+            outcome.left.append(f"{labels[key]}: already gone")
+        elif not carries(current, mark, gateway.api.proof_field(key[0]) or ""):
             outcome.left.append(
-                f"{resource_id}: now named {current.get('name')!r} and without its run's proof: left alone"
+                f"{labels[key]}: now named {current.get('name')!r} and without its run's proof: left alone"
             )
         else:
-            gateway.ledger.record_created(resources[resource_id], current, marker=mark)
-    delete_owned(gateway, placeholder, outcome, labels)
+            gateway.ledger.record_created(key[0], current, marker=mark)
+    delete_owned(gateway, placeholder, outcome, {k[1]: label for k, label in labels.items()})
     for ledger in found:
         ledger.append_deleted(sorted(gateway.ledger.gone & ledger.leftovers.keys()))
     return outcome

@@ -203,6 +203,9 @@ class Gateway:
         self.faults: list[str] = []  # tracebacks of the kit's own faults
         self.snapshot_pages = 0
         self.creates_sent = 0
+        # Creates that may have stored something the run could not prove then (a wrong answer, a
+        # 5xx, no answer): cleanup's sweep may find and delete each, so the budget keeps room.
+        self.unproven_creates = 0
         self._authorization = authorization
         self._placeholder = placeholder
         self._upstream_path = httpx.URL(self.upstream_url).raw_path.decode("ascii")
@@ -263,10 +266,17 @@ class Gateway:
                 self.creates_sent += 1
             elif verdict.prove:
                 self._prove_again(match.operation, verdict.prove, cleanup=cleanup)
-        response = self._forward(method, target, kept, body, cleanup=cleanup, needed=needed)
+        creating = needed == CREATE_COST
+        try:
+            response = self._forward(method, target, kept, body, cleanup=cleanup, needed=needed)
+        except (TogglError, httpx.HTTPError):
+            self.unproven_creates += creating  # no answer: what it stored is unknown
+            raise
         self._record(method, target, body, response, auth_kind(auth, self._placeholder))
         if self.guard is not None and as_user and match is not None:
-            self._learn(match, body, response)
+            adopted = self._learn(match, body, response)
+            if creating and not adopted and not 400 <= response.status_code < 500:
+                self.unproven_creates += 1
         return response
 
     def _match(self, method: str, path: str) -> Match | None:
@@ -402,7 +412,7 @@ class Gateway:
                 return
             items, pages = self.list_all(resource, cleanup=False)
             self._before[resource] = {i["id"] for i in items if isinstance(i.get("id"), int)}
-            self.snapshot_pages = max(self.snapshot_pages, pages)
+            self.snapshot_pages += pages  # cleanup's look for what the run created reads as many
 
     def created_resources(self) -> list[str]:
         """The resources the run sent creates of (a snapshot was taken of each)."""
@@ -455,12 +465,13 @@ class Gateway:
         response = self._forward(operation.method, target, headers, body, cleanup=cleanup)
         self._record(operation.method, target, body, response, "credentials")
         items = _json(response)
-        if response.status_code != 200 or not isinstance(items, list):
+        field = self.api.proof_field(resource)
+        if response.status_code != 200 or not isinstance(items, list) or field is None:
             return set()
         return {
             item["id"] for item in items
             if isinstance(item, dict) and item.get("id") in ids
-            and carries(item, self.ledger.markers.get(item["id"], self.guard.marker))
+            and carries(item, self.ledger.markers.get(item["id"], self.guard.marker), field)
         }  # fmt: skip
 
     def proof_state(self, resource: str, resource_id: int, *, cleanup: bool) -> tuple[str, str]:
@@ -483,31 +494,34 @@ class Gateway:
         if response.status_code != 200 or not isinstance(item, dict):
             return "unknown", shown
         mark = self.ledger.markers.get(resource_id, self.guard.marker)
-        if item.get("id") == resource_id and carries(item, mark):
+        field = self.api.proof_field(resource) or ""
+        if item.get("id") == resource_id and carries(item, mark, field):
             return "ours", shown
         return "other", shown
 
     # --- what the gateway learns from answers ---------------------------------------------------
 
-    def _learn(self, match: Match, body: bytes, response: httpx.Response) -> None:
+    def _learn(self, match: Match, body: bytes, response: httpx.Response) -> bool:
+        """Note what the answer shows; whether it proved a create the run's."""
         operation = match.operation
         status = response.status_code
         if operation.action == "create" and status == 200:
-            self._adopt(operation, body, response)
-        elif operation.action == "delete" and 200 <= status < 300 and isinstance(match.target, int):
+            return self._adopt(operation, body, response)
+        if operation.action == "delete" and 200 <= status < 300 and isinstance(match.target, int):
             self.ledger.record_delete_answered(match.target)
         elif operation.action == "delete-many" and 200 <= status < 300:
             for resource_id in _ids(body):
                 self.ledger.record_delete_answered(resource_id)
         elif (
             operation.action == "get"
-            and status == 404
+            and status in (404, 410)  # as `proof_state` reads them: gone
             and isinstance(match.target, int)
             and match.target in self.ledger.delete_answered
         ):
             self.ledger.record_gone(match.target)
+        return False
 
-    def _adopt(self, operation: Operation, body: bytes, response: httpx.Response) -> None:
+    def _adopt(self, operation: Operation, body: bytes, response: httpx.Response) -> bool:
         """A create answered 200: its id is the run's only if the answer and a read prove it."""
         assert self.guard is not None
         resource = operation.resource or ""
@@ -528,19 +542,20 @@ class Gateway:
                 problems.append(f"{resource} {resource_id} is one the run created earlier")
             if answer.get("name") != name:
                 problems.append(f"the name {answer.get('name')!r}, not the {name!r} sent")
-            if not carries(answer, self.guard.marker):
+            if not carries(answer, self.guard.marker, operation.proof_field or ""):
                 problems.append("no run's proof")
         if not problems:
             assert isinstance(resource_id, int)
             state, shown = self.proof_state(resource, resource_id, cleanup=False)
             if state == "ours":
                 self.ledger.record_created(resource, answer)
-                return
+                return True
             problems.append(f"a read right after answered {shown}")
         self._found(
             f"{operation.label}: a create answered {_short(response.content)}: {'; '.join(problems)}; "
             "not taken for the run's (cleanup looks for what the run created by its proof)"
         )
+        return False
 
     # --- bookkeeping ------------------------------------------------------------------------------
 

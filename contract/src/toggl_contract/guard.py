@@ -5,8 +5,10 @@ or an HTTP client could read differently is refused before this). Then:
 
 - reads are free, in the pinned workspace and elsewhere (`/me` included, but only the spec's
   operations: `GET /me` itself is none);
-- a create in the pinned workspace passes when its body carries the run's proof (so that what it
-  creates can be proven the run's) and names no other workspace;
+- a create in the pinned workspace passes when its body carries the run's proof in the resource's
+  proof field (so that what it creates can be proven the run's) and names no other workspace;
+- a create or update that refers to another resource (a project's client) may name only what the
+  run owns, by id (or `null`): a name cannot be proven to be the run's;
 - anything that changes or deletes passes only for resources the run proved it created (the
   ledger's), in the pinned workspace: the id in the path, and every run of digits in the body
   (a bulk body, a restore's project ids); a body that would erase the proof, or name another
@@ -26,9 +28,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .apimap import MANY_ID_ACTIONS, Match, body_ids
+from .apimap import MANY_ID_ACTIONS, Match, Operation, body_ids
 from .ledger import Ledger
-from .ownership import PROOF_FIELD, keeps_proof
+from .ownership import keeps_proof
 
 WORKSPACE_FIELDS = ("wid", "workspace_id")
 
@@ -77,8 +79,11 @@ class Guard:
         foreign_workspace = self._names_another_workspace(body)
         if foreign_workspace:
             return _refused(foreign_workspace)
+        foreign_reference = self._refers_to_another(operation, body)
+        if foreign_reference:
+            return _refused(foreign_reference)
         if operation.action == "create":
-            return self._create(body)
+            return self._create(operation, body)
         if operation.action in MANY_ID_ACTIONS:
             return self._owned(body_ids(body), operation.resource, "ids in the body")
         if operation.id_parameter is None:
@@ -88,7 +93,7 @@ class Guard:
             return Verdict(True, "ours")  # no id at all: the server can only refuse it
         if not isinstance(target, int):
             return _refused(f"{operation.resource} {match.params[operation.id_parameter]!r}")
-        erasing = self._erases_proof(body)
+        erasing = self._erases_proof(operation, body)
         if erasing:
             return _refused(erasing)
         verdict = self._owned({target}, operation.resource, f"{operation.resource} {target}")
@@ -104,14 +109,27 @@ class Guard:
 
     # --- the parts ------------------------------------------------------------------------------
 
-    def _create(self, body: bytes) -> Verdict:
+    def _create(self, operation: Operation, body: bytes) -> Verdict:
         fields = members(body)
-        if fields is None:
+        proof = operation.proof_field
+        if fields is None or proof is None:
             return _refused("a create whose body cannot carry the run's proof")
-        proofs = [value for name, value in fields if name == PROOF_FIELD]
+        proofs = [value for name, value in fields if name == proof]
         if not proofs or not all(keeps_proof(value, self.marker) for value in proofs):
-            return _refused(f"a create without the run's proof in `{PROOF_FIELD}`")
+            return _refused(f"a create without the run's proof in `{proof}`")
         return Verdict(True, "create", create=True)
+
+    def _refers_to_another(self, operation: Operation, body: bytes) -> str | None:
+        """A field naming another resource (a project's client) may name only the run's."""
+        for name, value in members(body) or []:
+            field_ = operation.body_fields.get(name)
+            if field_ is None or field_.refers_to is None or value is None:
+                continue
+            if not isinstance(value, int) or isinstance(value, bool):
+                return f"`{name}` names {field_.refers_to} by something other than an id: {value!r}"
+            if not self.ledger.owns(value, field_.refers_to):
+                return f"`{name}` names {field_.refers_to[:-1]} {value}, which is not the run's"
+        return None
 
     def _owned(self, ids: Iterable[int], resource: str | None, what: str) -> Verdict:
         ids = set(ids)
@@ -123,12 +141,13 @@ class Guard:
             )
         return Verdict(True, "ours", tuple(sorted(ids)))
 
-    def _erases_proof(self, body: bytes) -> str | None:
+    def _erases_proof(self, operation: Operation, body: bytes) -> str | None:
         fields = members(body)
-        if fields is None:
+        proof = operation.proof_field
+        if fields is None or proof is None:
             return None  # not an object: no field of it can change
-        if any(name == PROOF_FIELD and not keeps_proof(v, self.marker) for name, v in fields):
-            return f"a write that would erase the run's proof from `{PROOF_FIELD}`"
+        if any(name == proof and not keeps_proof(v, self.marker) for name, v in fields):
+            return f"a write that would erase the run's proof from `{proof}`"
         return None
 
     def _names_another_workspace(self, body: bytes) -> str | None:

@@ -4,8 +4,9 @@ A run against a server it did not start owns a resource only when the create tha
 proves it:
 
 - the id was not in the workspace before (the snapshot the run takes before its first create);
-- the answer carries the name that was sent and the run's proof (`marker`, in `notes`): an HMAC of
-  the run id under the API token, which only a holder of the token can write;
+- the answer carries the name that was sent and the run's proof (`marker`, in the resource's proof
+  field, which the spec names: a client's `notes`, a project's `name`): an HMAC of the run id
+  under the API token, which only a holder of the token can write;
 - a read right after shows the same.
 
 Every create the run sends carries the proof; every later write to the resource keeps it (the
@@ -28,8 +29,6 @@ NAME_PREFIX = "toggl-contract-"
 RUN_ID = re.compile(r"^(\d{14})-([0-9a-f]{6})$")
 MAX_RUN_SECONDS = 3600
 """A run stops itself after this long; an older run id is not running any more."""
-PROOF_FIELD = "notes"
-"""The field of a resource that carries the run's proof."""
 
 
 def proof(token: str, run_id: str) -> str:
@@ -54,9 +53,9 @@ def run_started(run_id: str) -> float | None:
     return float(calendar.timegm(time.strptime(match.group(1), "%Y%m%d%H%M%S")))
 
 
-def carries(item: Any, mark: str) -> bool:
-    """Whether a resource as read carries the run's proof."""
-    return isinstance(item, dict) and mark in str(item.get(PROOF_FIELD) or "")
+def carries(item: Any, mark: str, field: str) -> bool:
+    """Whether a resource as read carries the run's proof in `field`."""
+    return isinstance(item, dict) and isinstance(item.get(field), str) and mark in item[field]
 
 
 def keeps_proof(value: Any, mark: str) -> bool:

@@ -10,7 +10,6 @@ import httpx
 from .apimap import Operation
 from .exchange import Exchange
 from .gateway import GUARD_HEADER, KitFault
-from .ownership import PROOF_FIELD
 from .rules import Unverified
 
 
@@ -18,13 +17,17 @@ class RunClient:
     def __init__(self, http: httpx.Client, workspace_id: int, marker: str) -> None:
         self.http = http  # bound to the relay, with the run's credential and placeholder auth
         self.workspace_id = workspace_id
-        self.marker = marker  # what the run's creates carry in their notes
+        self.marker = marker  # what the run's creates carry in their proof field
         self.api_path = http.base_url.path.rstrip("/")
 
-    @property
-    def proof_fields(self) -> dict[str, Any]:
-        """What every create of the run sends besides its own fields."""
-        return {PROOF_FIELD: self.marker}
+    def carrying_proof(self, operation: Operation, body: dict[str, Any]) -> dict[str, Any]:
+        """A create's body with the run's proof in the resource's proof field (appended to what
+        the field holds; a field that carries it already is left as it is)."""
+        field = operation.proof_field
+        value = body.get(field) if field else None
+        if field is None or (isinstance(value, str) and self.marker in value):
+            return body
+        return {**body, field: f"{value} {self.marker}" if value else self.marker}
 
     def request(
         self,

@@ -30,7 +30,7 @@ from .apimap import ApiMap, body_ids
 from .cassette import Cassette, Replay, action_of, compare
 from .cleanup import clean_up
 from .exchange import Exchange
-from .gateway import CREATE_COST, Budget, Gateway, basic_header
+from .gateway import CLEANUP_COST, CREATE_COST, Budget, Gateway, basic_header
 from .guard import Guard
 from .ledger import Ledger
 from .ownership import marker, new_run_id
@@ -186,7 +186,9 @@ def reproduce_on_server(
         guard=Guard(workspace_id, ledger, mark), ledger=ledger, budget=budget, interval=interval,
         timeout=timeout, scrubber=Scrubber.for_token(token),
     )  # fmt: skip
-    budget.reserve = lambda: 3 * len(ledger.owned) + gateway.snapshot_pages
+    budget.reserve = lambda: (
+        CLEANUP_COST * (len(ledger.owned) + gateway.unproven_creates) + gateway.snapshot_pages
+    )
     relay = Relay(gateway)
     try:
         with (

@@ -8,7 +8,9 @@ is noted, not raised) or `Unverified` when it could not be checked (no budget le
 
 What a rule needs to know of the API comes from the one map (`apimap.py`), so from the spec:
 which operation a request is, which fields a write stores (and which it ignores or trims), which
-query parameters filter what. A filter the spec documents is checked without a line here.
+query parameters filter what, a resource's name rules and their texts, which field says it is
+archived, which fields refer to another resource (so that deleting, archiving or restoring a client
+tells what becomes of its projects). A filter the spec documents is checked without a line here.
 
 The whitespace set is written out here, not imported: the rules judge any server, the emulator
 included, and the emulator and the spec are described independently of them.
@@ -16,13 +18,14 @@ included, and the emulator and the spec are described independently of them.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from .apimap import ApiMap, Filter, Match, Operation, Pages, Unclear
+from .apimap import ApiMap, Filter, Match, NameRules, Operation, Pages, Unclear
 from .exchange import NO_JSON, Exchange
 from .rulebook import RULES, Coverage, Rule
 
@@ -32,10 +35,8 @@ WHITESPACE = (
     + "".join(map(chr, range(0x2000, 0x200B)))
     + "\u2028\u2029\u202f\u205f\u3000"
 )
-NAME_TAKEN = "Name has already been taken"
-NAME_EMPTY = "Client name cannot be empty"
-NAME_TOO_LONG = "Client name maximum length is 255"
-NAME_LIMIT = 255
+COLOR = re.compile(r"#[0-9a-f]{6}")
+COLOR_REFUSED = "Error in validating color"  # the documented 400 text begins so
 
 
 class RuleViolation(AssertionError):
@@ -64,6 +65,9 @@ class Known:
     at: str = ""
     seen: float = field(default_factory=time.monotonic)
     deleted: float | None = None  # the Unix time the run saw it deleted
+    # What a write to another resource changed here (a client's deletion, its archiving), and the
+    # rule that says so: a read that disagrees breaks that rule.
+    because: dict[str, str] = field(default_factory=dict)  # field ("archived" too) -> rule id
 
 
 def trimmed(name: str) -> str:
@@ -95,7 +99,7 @@ class Semantics:
         self.reader = reader
         self.coverage = coverage or Coverage()
         self.known: dict[int, Known] = {}
-        # The archived state of other people's clients as the last list showed it: a bulk
+        # The archived state of other people's items as the last list showed it: a bulk
         # operation must leave them as they were (nothing else of theirs is judged).
         self.others: dict[int, bool] = {}
         self.others_before: dict[int, bool] = {}  # as they were before the write being judged
@@ -126,8 +130,11 @@ class Semantics:
                 self._other_workspace(exchange, match)
             return
         if not operation.reads:
-            # What the last list showed of other people's clients holds until the next write.
+            # What the last list showed of other people's items holds until the next write.
             self.others_before, self.others = self.others, {}
+        if exchange.status == 200:
+            for item in _items(exchange) or _one(exchange):
+                self._item_rules(resource, item)
         handler = _HANDLERS.get(operation.action or "")
         if handler is not None:
             handler(self, exchange, match, resource, follow_up)
@@ -153,6 +160,61 @@ class Semantics:
             return
         raise RuleViolation(message)
 
+    # --- what the map says of a resource --------------------------------------------------------
+
+    def archived(self, resource: str, item: dict[str, Any]) -> bool | None:
+        """Whether an item says it is archived; None when it does not say."""
+        archiving = self.api.archiving(resource)
+        if archiving is None or archiving.field not in item:
+            return None
+        return archiving.of(item)
+
+    def _rules_of(self, resource: str) -> NameRules | None:
+        return self.api.name_rules(resource)
+
+    def _scope(self, resource: str, item: dict[str, Any]) -> tuple[Any, ...]:
+        """What besides the workspace makes a name unique (a project's client)."""
+        rules = self._rules_of(resource)
+        return tuple(item.get(key) for key in rules.unique_within) if rules else ()
+
+    def _referrers(self, resource: str) -> list[tuple[str, str]]:
+        """(resource, field) of every stored field that refers to `resource` (a project's client)."""
+        return [
+            (other, name)
+            for other in self.api.resources()
+            for name, referred in self.api.references(other).items()
+            if referred == resource and name in self._stored_fields(other)
+        ]
+
+    def _dependants(self, resource: str, owner: int) -> list[Known]:
+        """The known, live items whose stored reference names `owner` (a client's projects)."""
+        return [
+            known
+            for other, name in self._referrers(resource)
+            for known in self.known.values()
+            if known.resource == other and known.deleted is None and known.fields.get(name) == owner
+        ]
+
+    # --- the rules of every item seen -----------------------------------------------------------
+
+    def _item_rules(self, resource: str, item: dict[str, Any]) -> None:
+        """Rules an item keeps on its own, whatever answered it: its legacy twins, its status."""
+        for twin, of in self.api.twins(resource).items():
+            if twin in item and of in item:
+                self.expect("legacy-twins", resource, item[twin] == item[of],
+                            f"{resource[:-1]} {item.get('id')} shows {twin}={item[twin]!r} but "
+                            f"{of}={item[of]!r}")  # fmt: skip
+        archived = self.archived(resource, item)
+        status = item.get("status")
+        if (
+            archived is not None
+            and isinstance(status, str)
+            and item.get("server_deleted_at") is None
+        ):
+            self.expect("status-follows-active", resource, (status == "archived") is archived,
+                        f"{resource[:-1]} {item.get('id')} is {'archived' if archived else 'active'} "
+                        f"but its status is {status!r}")  # fmt: skip
+
     # --- the rules, by action -------------------------------------------------------------------
 
     def _create(self, exchange: Exchange, match: Match, resource: str, follow_up: bool) -> None:
@@ -160,8 +222,12 @@ class Semantics:
         sent = exchange.sent if isinstance(exchange.sent, dict) else {}
         answer = exchange.answer
         name = sent.get("name")
-        if exchange.status == 400 and isinstance(name, str):
-            self._refused_name(resource, name, answer, follow_up, exclude=None)
+        if exchange.status == 400:
+            self._refused_value(exchange, match, resource, sent)
+            if isinstance(name, str):
+                self._refused_name(
+                    resource, name, answer, follow_up, None, self._scope(resource, sent)
+                )
             return
         if (
             exchange.status != 200
@@ -170,47 +236,112 @@ class Semantics:
         ):
             return
         self._stored("create-stores", operation, resource, sent, {}, answer, "create")
-        self.expect("archive-flips", resource, answer.get("archived", False) is False,
-                    f"a new {resource[:-1]} answered archived={answer.get('archived')!r}")  # fmt: skip
+        archiving = self.api.archiving(resource)
+        archived = self.archived(resource, answer)
+        if archiving is not None and archiving.field in operation.body_fields:
+            if archiving.field not in sent:  # what a create without it makes
+                self.expect("active-default", resource, archived is True,
+                            f"a {resource[:-1]} created without `{archiving.field}` answered "
+                            f"{archiving.field}={answer.get(archiving.field)!r}")  # fmt: skip
+        else:
+            self.expect("archive-flips", resource, archived is not True,
+                        f"a new {resource[:-1]} answered archived")  # fmt: skip
         self.known[answer["id"]] = self._known(resource, answer)
         if follow_up and self.reader is not None:
             self._read_back(answer["id"], "create", "create-stores")
-            if isinstance(answer.get("name"), str) and answer["name"].swapcase() != answer["name"]:
-                again = self._send(operation, {}, json={"name": answer["name"].swapcase(),
-                                                        **self._proof_fields()})  # fmt: skip
-                self.expect("name-unique", resource, again.status == 400,
-                            f"a second create named {answer['name'].swapcase()!r} (the first: "
-                            f"{answer['name']!r}) answered {again.status} {again.body[:200]!r}")  # fmt: skip
-                if again.status == 400:
-                    self.expect("name-taken-text", resource, again.answer == NAME_TAKEN,
-                                f"a taken name was refused with {again.body[:200]!r}")  # fmt: skip
+            self._second_create(operation, resource, answer)
+
+    def _second_create(self, operation: Operation, resource: str, answer: dict[str, Any]) -> None:
+        """The name just created, in another case and in the same scope: refused as taken."""
+        rules = self._rules_of(resource)
+        name = answer.get("name")
+        if rules is None or not isinstance(name, str):
+            return
+        marker = str(getattr(self.reader, "marker", "")) or "\0"
+        other = marker.join(part.swapcase() for part in name.split(marker))  # the proof kept as is
+        if other == name:
+            return
+        body = {"name": other, **{k: answer[k] for k in rules.unique_within if k in answer}}
+        carry = getattr(self.reader, "carrying_proof", None)
+        if carry is not None:
+            body = carry(operation, body)
+            if body["name"] != other:
+                return  # the proof would change the name (it is the proof field): not the same name
+        again = self._send(operation, {}, json=body)
+        self.expect("name-unique", resource, again.status == 400,
+                    f"a second create named {other!r} (the first: {name!r}) answered "
+                    f"{again.status} {again.body[:200]!r}")  # fmt: skip
+        if again.status == 400:
+            self.expect("name-taken-text", resource, again.answer == rules.taken,
+                        f"a taken name was refused with {again.body[:200]!r}")  # fmt: skip
+
+    def _refused_value(
+        self, exchange: Exchange, match: Match, resource: str, sent: dict[str, Any]
+    ) -> None:
+        """A write refused for a value of another resource (a client not in the workspace) or of
+        a documented format (a colour): with a text the spec lists, naming what was wrong."""
+        for name, field_ in match.operation.body_fields.items():
+            value = sent.get(name)
+            if field_.refers_to is None or field_.ignored or not isinstance(value, int):
+                continue
+            known = self.known.get(value)
+            if (
+                known is not None
+                and known.resource == field_.refers_to
+                and known.deleted is not None
+            ):
+                text = exchange.answer if isinstance(exchange.answer, str) else ""
+                listed = any(p.match(text) for p in match.operation.valid_but_refused)
+                self.expect("client-present", resource, listed and str(value) in text,
+                            f"a {resource[:-1]} naming deleted {field_.refers_to[:-1]} {value} was "
+                            f"refused with {exchange.body[:200]!r}")  # fmt: skip
+        color = sent.get("color")
+        if (
+            isinstance(color, str)
+            and "color" in match.operation.body_fields
+            and not COLOR.fullmatch(color)
+        ):
+            text = exchange.answer if isinstance(exchange.answer, str) else ""
+            self.expect("color-format", resource, text.startswith(COLOR_REFUSED) and color in text,
+                        f"the colour {color!r} was refused with {exchange.body[:200]!r}")  # fmt: skip
 
     def _refused_name(
-        self, resource: str, name: str, answer: Any, follow_up: bool, exclude: int | None
+        self,
+        resource: str,
+        name: str,
+        answer: Any,
+        follow_up: bool,
+        exclude: int | None,
+        scope: tuple[Any, ...],
     ) -> None:
-        """A write refused for its name: by the name rules, or because another client has it."""
+        """A write refused for its name: by the name rules, or because another item has it."""
+        rules = self._rules_of(resource)
+        if rules is None:
+            return
         wanted = trimmed(name)
         if not wanted:
             rule = "name-empty" if not name else "name-blank"
-            self.expect(
-                rule,
-                resource,
-                answer == NAME_EMPTY,
-                f"the name {name!r} was refused with {answer!r}",
-            )
-        elif len(wanted) > NAME_LIMIT:
-            self.expect("name-length", resource, answer == NAME_TOO_LONG,
+            self.expect(rule, resource, answer == rules.empty,
+                        f"the name {name!r} was refused with {answer!r}")  # fmt: skip
+        elif len(wanted) > rules.max_length:
+            self.expect("name-length", resource, answer == rules.too_long,
                         f"a name of {len(wanted)} characters was refused with {answer!r}")  # fmt: skip
-        elif answer == NAME_TOO_LONG:
+        elif answer == rules.too_long:
             self.expect("name-length", resource, False,
                         f"a name of {len(wanted)} characters was refused as too long")  # fmt: skip
-        elif answer == NAME_TAKEN and follow_up and self.reader is not None:
-            holders = [
+        elif answer == rules.taken and follow_up and self.reader is not None:
+            same_name = [
                 item for item in self._list_all(resource)
                 if str(item.get("name", "")).casefold() == wanted.casefold() and item.get("id") != exclude
             ]  # fmt: skip
-            self.expect("name-unique", resource, holders,
-                        f"the name {name!r} was refused as taken, but no other client has it")  # fmt: skip
+            holders = [item for item in same_name if self._scope(resource, item) == scope]
+            self.expect("name-scoped" if same_name and not holders else "name-unique", resource, holders,
+                        f"the name {name!r} was refused as taken, but nothing else of its scope has it"
+                        + (f" (only {resource[:-1]} {same_name[0].get('id')}, of another scope)"
+                           if same_name and not holders else ""))  # fmt: skip
+            archived = [item for item in holders if self.archived(resource, item)]
+            if archived and len(archived) == len(holders):
+                self.expect("archived-holds-name", resource, True, "")
 
     def _get(self, exchange: Exchange, match: Match, resource: str, follow_up: bool) -> None:
         target = match.target
@@ -250,8 +381,13 @@ class Semantics:
             self.expect("delete-404", resource, known.deleted is not None,
                         f"{resource[:-1]} {target}, never deleted, answers {exchange.describe()}")  # fmt: skip
             return
-        if exchange.status == 400 and isinstance(sent.get("name"), str):
-            self._refused_name(resource, sent["name"], exchange.answer, follow_up, exclude=target)
+        if exchange.status == 400:
+            self._refused_value(exchange, match, resource, sent)
+            if isinstance(sent.get("name"), str):
+                scope = self._scope(resource, {**(known.fields if known else {}), **sent})
+                self._refused_name(
+                    resource, sent["name"], exchange.answer, follow_up, target, scope
+                )
         if exchange.status != 200:
             if (
                 known is not None
@@ -270,6 +406,11 @@ class Semantics:
         self._stored(
             "update-stores", match.operation, resource, sent, before or {}, answer, "update"
         )
+        archiving = self.api.archiving(resource)
+        if archiving is not None and archiving.field in sent and archiving.field in answer:
+            self.expect("archive-flips", resource, answer[archiving.field] == sent[archiving.field],
+                        f"an update of {archiving.field}={sent[archiving.field]!r} answered "
+                        f"{answer[archiving.field]!r}")  # fmt: skip
         if before is not None:
             for key, value in before.items():
                 if key not in sent:
@@ -297,6 +438,8 @@ class Semantics:
         if known is None:
             return
         if known.deleted is not None:
+            if exchange.status == 400:
+                return  # the request itself was refused (a bad parameter): nothing was deleted
             self.expect("delete-again-404", resource, exchange.status == 404,
                         f"a second delete of {resource[:-1]} {target} answered {exchange.status}, not 404")  # fmt: skip
             return
@@ -309,11 +452,34 @@ class Semantics:
                     known.id, f"a refused delete ({exchange.status})", "refused-changes-nothing"
                 )
             return
-        known.deleted = time.time()
+        self._deleted(resource, [known.id])
         if follow_up and self.reader is not None:
             read = self._read(known.id, rule=None)
             self.expect("delete-404", resource, read.status == 404,
                         f"deleted {resource[:-1]} {target} reads as {read.describe()}")  # fmt: skip
+
+    def _deleted(self, resource: str, ids: list[int]) -> None:
+        """Known items deleted; what referred to them is left without a reference [claim]."""
+        referrers = self._referrers(resource)
+        for resource_id in ids:
+            known = self.known.get(resource_id)
+            if known is None or known.resource != resource:
+                continue
+            known.deleted = known.deleted or time.time()
+            for dependant in self.known.values():
+                for other, name in referrers:
+                    if dependant.resource == other and dependant.fields.get(name) == resource_id:
+                        del dependant.fields[name]
+                        dependant.because[name] = "delete-detaches"
+
+    def _cascade(self, resource: str, owner: int, archived: bool, ids: set[int] | None) -> None:
+        """Archiving (or restoring) `owner` archived (or restored) these known dependants; `ids`
+        None: all of them."""
+        rule = "archive-cascades" if archived else "restore-cascades"
+        for dependant in self._dependants(resource, owner):
+            if ids is None or dependant.id in ids:
+                dependant.archived = archived
+                dependant.because["archived"] = rule
 
     def _archive(self, exchange: Exchange, match: Match, resource: str, follow_up: bool) -> None:
         target = match.target
@@ -328,8 +494,17 @@ class Semantics:
         archived = match.operation.action == "archive"
         answer = exchange.answer
         if not archived and isinstance(answer, dict):
-            self.expect("archive-flips", resource, answer.get("archived") is False,
+            self.expect("archive-flips", resource, self.archived(resource, answer) is False,
                         f"restore answered archived={answer.get('archived')!r}")  # fmt: skip
+        if archived and isinstance(answer, list) and not known.archived:
+            self._archived_with(resource, known.id, answer)
+        elif not archived and known.archived:
+            sent = exchange.sent if isinstance(exchange.sent, dict) else {}
+            listed = sent.get("projects")
+            if sent.get("restore_all_projects") is True:
+                self._cascade(resource, known.id, False, None)
+            elif isinstance(listed, list):
+                self._cascade(resource, known.id, False, {i for i in listed if isinstance(i, int)})
         known.archived = archived
         if follow_up and self.reader is not None:
             read = self._read(known.id, rule=None)
@@ -341,9 +516,25 @@ class Semantics:
                         f"{resource[:-1]} {known.id} reads as {read.describe()} {read.body[:200]!r} after "
                         f"{match.operation.action}")  # fmt: skip
             item = read.answer
-            self.expect("archive-flips", resource, item.get("archived") is archived,
+            self.expect("archive-flips", resource, self.archived(resource, item) is archived,
                         f"{resource[:-1]} {known.id} reads archived={item.get('archived')!r} after "
                         f"{match.operation.action}")  # fmt: skip
+
+    def _archived_with(self, resource: str, owner: int, answered: list[Any]) -> None:
+        """An archive's answer names exactly the known active dependants it archived."""
+        if not self._referrers(resource):
+            return
+        ids = {i for i in answered if isinstance(i, int) and not isinstance(i, bool)}
+        dependants = self._dependants(resource, owner)
+        active = {k.id for k in dependants if not k.archived}
+        self.expect("archive-cascades", resource, active <= ids,
+                    f"archiving {resource[:-1]} {owner} answered {sorted(ids)}, not its active "
+                    f"{sorted(active - ids)}")  # fmt: skip
+        strangers = {i for i in ids if i in self.known} - {k.id for k in dependants}
+        self.expect("archive-cascades", resource, not strangers,
+                    f"archiving {resource[:-1]} {owner} answered {sorted(strangers)}, which are not "
+                    f"its")  # fmt: skip
+        self._cascade(resource, owner, True, ids)
 
     def _by_ids(self, exchange: Exchange, match: Match, resource: str, follow_up: bool) -> None:
         if exchange.status != 200 or not isinstance(exchange.answer, list):
@@ -376,11 +567,22 @@ class Semantics:
             return
         delete = match.operation.action == "delete-many"
         requested = {i for i in exchange.sent if isinstance(i, int) and not isinstance(i, bool)}
-        for resource_id in requested & self.known.keys():
-            if delete:
-                self.known[resource_id].deleted = self.known[resource_id].deleted or time.time()
-            else:
-                self.known[resource_id].archived = True
+        if delete:
+            self._deleted(resource, sorted(requested & self.known.keys()))
+        else:
+            entries = exchange.answer if isinstance(exchange.answer, list) else []
+            answered = [i for e in entries if isinstance(e, dict)
+                        for i in (e.get("project_ids") or []) if isinstance(i, int)]  # fmt: skip
+            for resource_id in sorted(requested & self.known.keys()):
+                known = self.known[resource_id]
+                if known.deleted is None and not known.archived:
+                    for dependant in self._dependants(resource, resource_id):
+                        if not dependant.archived:
+                            self.expect("archive-cascades", resource, dependant.id in answered,
+                                        f"bulk archive of {sorted(requested)} answered {answered}, "
+                                        f"not {dependant.resource[:-1]} {dependant.id}")  # fmt: skip
+                    self._cascade(resource, resource_id, True, set(answered))
+                known.archived = True
         if not follow_up or self.reader is None:
             return
         others = self.others_before  # as the last list showed them, right before this
@@ -388,16 +590,17 @@ class Semantics:
         what = f"bulk {'delete' if delete else 'archive'} of {sorted(requested)}"
         for resource_id, archived in sorted(others.items()):
             if resource_id not in requested:
-                self.expect("bulk-exact", resource, resource_id in listed
-                            and listed[resource_id].get("archived") is archived,
+                shown = listed.get(resource_id)
+                self.expect("bulk-exact", resource, shown is not None
+                            and self.archived(resource, shown) is archived,
                             f"{what} also changed another {resource[:-1]}, {resource_id} (archived "
-                            f"{archived} before, {_shown(listed.get(resource_id, {}), 'archived')} after)")  # fmt: skip
+                            f"{archived} before, {'gone' if shown is None else self.archived(resource, shown)} after)")  # fmt: skip
         for resource_id in sorted(requested):
             if delete:
                 self.expect("bulk-exact", resource, resource_id not in listed,
                             f"{what} left {resource[:-1]} {resource_id} in the list")  # fmt: skip
             else:
-                self.expect("bulk-exact", resource, listed.get(resource_id, {}).get("archived") is True,
+                self.expect("bulk-exact", resource, self.archived(resource, listed.get(resource_id, {})) is True,
                             f"{what} left {resource[:-1]} {resource_id} "
                             f"{'out of the list' if resource_id not in listed else 'active'}")  # fmt: skip
         for resource_id, known in self.known.items():
@@ -405,33 +608,37 @@ class Semantics:
                 continue
             self.expect("bulk-exact", resource, resource_id in listed,
                         f"{what} also removed {resource[:-1]} {resource_id}")  # fmt: skip
-            self.expect("bulk-exact", resource, listed.get(resource_id, {}).get("archived") is known.archived,
+            self.expect("bulk-exact", resource, self.archived(resource, listed.get(resource_id, {})) is known.archived,
                         f"{what} also changed {resource[:-1]} {resource_id} "
-                        f"(archived={listed.get(resource_id, {}).get('archived')!r})")  # fmt: skip
+                        f"(archived={self.archived(resource, listed.get(resource_id, {}))!r})")  # fmt: skip
 
     def _list(self, exchange: Exchange, match: Match, resource: str, follow_up: bool) -> None:
         items = _items(exchange)
         if exchange.status != 200 or not isinstance(exchange.answer, list):
             return
-        self._note_others(items)
+        self._note_others(resource, items)
         operation = match.operation
         predicates = self._predicates(operation, exchange.query)
         if predicates is None:
             return  # a filter value the spec does not document: the server must refuse it
+        since = self._since(operation, exchange.query)
         for item in items:
             for selected, describe in predicates:
                 self.expect("filter", resource, selected(item),
                             f"{exchange.describe()} listed {resource[:-1]} {item.get('id')} "
                             f"({describe(item)})")  # fmt: skip
             known = self.known.get(item.get("id"))  # type: ignore[arg-type]
-            if known is not None:
+            if known is not None and item.get("server_deleted_at") is None:
                 self.expect("delete-404", resource, known.deleted is None,
                             f"{exchange.describe()} listed deleted {resource[:-1]} {known.id}")  # fmt: skip
-                self._same(known, item, f"list item {item['id']}")
+                if known.deleted is None:
+                    self._same(known, item, f"list item {item['id']}")
         counts = {item.get("total_count") for item in items if "total_count" in item}
         self.expect("total-count", resource, len(counts) <= 1,
                     f"items of one list disagree on total_count: {sorted(map(str, counts))}")  # fmt: skip
-        paged = "page" in exchange.query or "per_page" in exchange.query
+        paged = (
+            operation.pages_by_default or "page" in exchange.query or "per_page" in exchange.query
+        )
         if not paged and counts:
             self.expect("total-count", resource, counts == {len(items)},
                         f"total_count {counts.pop()} on an answer of {len(items)} {resource}")  # fmt: skip
@@ -439,13 +646,19 @@ class Semantics:
             return
         every = self._list_all(resource)
         expected = {
-            item["id"] for item in every if all(selected(item) for selected, _ in predicates)
-        }
-        got = {item["id"] for item in items if isinstance(item.get("id"), int)}
+            item["id"] for item in every
+            if all(selected(item) for selected, _ in predicates)
+            and (since is None or _changed_at(item) >= since)
+        }  # fmt: skip
+        # Deleted items (in a `since` answer) are not in the unfiltered list: `since-deleted` judges them.
+        got = {
+            item["id"] for item in items
+            if isinstance(item.get("id"), int) and item.get("server_deleted_at") is None
+        }  # fmt: skip
         if paged:
             self.expect("filter", resource, got <= expected,
                         f"{exchange.describe()} listed {sorted(got - expected)} that do not match")  # fmt: skip
-            if counts:
+            if counts and since is None:
                 self.expect("total-count", resource, counts == {len(expected)},
                             f"total_count {counts.pop()}, but {len(expected)} {resource} match")  # fmt: skip
         else:
@@ -453,17 +666,26 @@ class Semantics:
                         f"{exchange.describe()} listed {sorted(got)}; the unfiltered list says "
                         f"{sorted(expected)}")  # fmt: skip
 
+    def _since(self, operation: Operation, query: dict[str, str]) -> int | None:
+        """The `since` of a query (the changed-since filter's value), when it is one."""
+        since_filter = next((f for f in operation.filters if f.match == "changed-since"), None)
+        raw = query.get(since_filter.parameter) if since_filter else None
+        return int(raw) if raw is not None and raw.isascii() and raw.isdigit() else None
+
     def _mine(self, exchange: Exchange, match: Match, resource: str, follow_up: bool) -> None:
         if exchange.status != 200 or not isinstance(exchange.answer, list):
             return
-        since_filter = next(
-            (f for f in match.operation.filters if f.match == "changed-since"), None
-        )
-        raw = exchange.query.get(since_filter.parameter) if since_filter else None
-        if raw is None or not raw.isdigit():
-            return
-        since = int(raw)
+        since = self._since(match.operation, exchange.query)
         answered = {item.get("id"): item for item in _items(exchange)}
+        if since is None:
+            # Without `since`, the documented filters hold (archived projects only on request).
+            predicates = self._predicates(match.operation, exchange.query) or []
+            for item in answered.values():
+                for selected, describe in predicates:
+                    self.expect("filter", resource, selected(item),
+                                f"{exchange.describe()} listed {resource[:-1]} {item.get('id')} "
+                                f"({describe(item)})")  # fmt: skip
+            return
         for item in answered.values():
             when = item.get("server_deleted_at") or item.get("at")
             if isinstance(when, str):
@@ -476,7 +698,7 @@ class Semantics:
                 and known.deleted >= since + 1
             ):
                 shown = answered.get(known.id)
-                self.expect("since-deleted", resource, shown is not None and "server_deleted_at" in shown,
+                self.expect("since-deleted", resource, shown is not None and shown.get("server_deleted_at"),
                             f"since={since} left out {resource[:-1]} {known.id}, deleted since"
                             if shown is None else f"since={since} answered deleted {resource[:-1]} "
                             f"{known.id} without `server_deleted_at`")  # fmt: skip
@@ -535,11 +757,18 @@ class Semantics:
     # --- helpers ----------------------------------------------------------------------------------
 
     def _known(self, resource: str, item: dict[str, Any]) -> Known:
-        stored = self._stored_fields(resource)
+        tracked = self._tracked_fields(resource)
         return Known(
-            item["id"], resource, {key: item[key] for key in stored if key in item and item[key] not in ("", None)},
-            bool(item.get("archived")), str(item.get("at", "")),
+            item["id"], resource, {key: item[key] for key in tracked if key in item and item[key] not in ("", None)},
+            bool(self.archived(resource, item)), str(item.get("at", "")),
         )  # fmt: skip
+
+    def _tracked_fields(self, resource: str) -> list[str]:
+        """The stored fields a known item keeps, but the one that says it is archived (`Known.archived`)."""
+        archiving = self.api.archiving(resource)
+        return [
+            k for k in self._stored_fields(resource) if archiving is None or k != archiving.field
+        ]
 
     def _stored_fields(self, resource: str) -> list[str]:
         create = self.api.find(resource, "create")
@@ -562,50 +791,65 @@ class Semantics:
                             f"{what} sent {key}={value!r}, answered {_shown(answer, key)}, not trimmed")  # fmt: skip
                 # Trimming is an assumption: a server that stores the name as sent still stores it.
                 value = trimmed(value) if answer.get(key) != value else value
-            if value == "" and key not in answer:
-                continue  # an empty field is left out of the answer, as Toggl does
+            if value == "" and answer.get(key) in (None, ""):
+                continue  # an empty field is left out of the answer, or `null`, as Toggl does
             self.expect(rule, resource, key in answer and answer[key] == value,
                         f"{what} sent {key}={value!r}; `{key}` is missing from the answer" if key not in answer
                         else f"{what} sent {key}={value!r}, answered {answer[key]!r}")  # fmt: skip
 
     def _accepted_name(self, resource: str, name: str, answer: dict[str, Any], what: str) -> None:
         """A name a write was allowed to store: not empty, not too long, another's in no case."""
+        rules = self._rules_of(resource)
+        if rules is None:
+            return
         wanted = trimmed(name)
         if not wanted:
             self.expect("name-empty" if not name else "name-blank", resource, False,
                         f"{what} with the name {name!r} was accepted")  # fmt: skip
             return
-        if len(wanted) > NAME_LIMIT:
+        if len(wanted) > rules.max_length:
             self.expect("name-length", resource, False,
                         f"{what} with a name of {len(wanted)} characters was accepted")  # fmt: skip
-        elif len(wanted) == NAME_LIMIT:
+        elif len(wanted) == rules.max_length:
             self.expect("name-length", resource, True, "")
         if not wanted.isascii():
             self.expect("name-unicode", resource, answer.get("name") in (wanted, name),
                         f"{what} sent name={wanted!r}, answered {_shown(answer, 'name')}")  # fmt: skip
-        holders = [
-            k.id for k in self.known.values()
+        scope = self._scope(resource, answer)
+        same_name = [
+            k for k in self.known.values()
             if k.resource == resource and k.deleted is None and k.id != answer.get("id")
             and str(k.fields.get("name", "")).casefold() == wanted.casefold()
         ]  # fmt: skip
-        self.expect("name-unique", resource, not holders,
-                    f"{what} with the name {wanted!r} was accepted; {resource[:-1]} {holders[:1]} has it")  # fmt: skip
+        holders = [k for k in same_name if self._scope(resource, k.fields) == scope]
+        held_archived = bool(holders) and all(k.archived for k in holders)
+        self.expect("archived-holds-name" if held_archived else "name-unique", resource, not holders,
+                    f"{what} with the name {wanted!r} was accepted; {resource[:-1]} "
+                    f"{holders[0].id if holders else ''}{' (archived)' if held_archived else ''} has it")  # fmt: skip
+        if same_name and not holders:
+            self.expect("name-scoped", resource, True, "")
 
     def _same(
         self, known: Known, item: dict[str, Any], what: str, rule: str = "read-shows-last-write"
     ) -> None:
         """`item` (a read of a known resource) shows what the last write left; when it does not,
-        `rule` is the one broken (what a read after a create, say, shows is the create's)."""
+        `rule` is the one broken (what a read after a create, say, shows is the create's), or the
+        rule of the write to another resource that changed it (a client's deletion)."""
         for key, value in known.fields.items():
-            self.expect(rule, known.resource, item.get(key) == value,
+            self.expect(known.because.get(key, rule), known.resource, item.get(key) == value,
                         f"{what} shows {key}={_shown(item, key)}, the last write left {value!r}")  # fmt: skip
-        for key in self._stored_fields(known.resource):
-            if key not in known.fields and key in item and item[key] not in ("", None):
+        for key in self._tracked_fields(known.resource):
+            if key in known.because and key not in known.fields:
+                self.expect(known.because[key], known.resource, item.get(key) in ("", None),
+                            f"{what} shows {key}={item.get(key)!r}; it should have none now")  # fmt: skip
+            elif key not in known.fields and key in item and item[key] not in ("", None):
                 self.expect(rule, known.resource, False,
                             f"{what} shows {key}={item[key]!r}, the last write left it empty")  # fmt: skip
-        if "archived" in item:
-            self.expect(rule, known.resource, item["archived"] is known.archived,
-                        f"{what} shows archived={item['archived']!r}, the last write left {known.archived}")  # fmt: skip
+        archived = self.archived(known.resource, item)
+        if archived is not None:
+            self.expect(known.because.get("archived", rule), known.resource, archived is known.archived,
+                        f"{what} shows it {'archived' if archived else 'active'}, the last write left it "
+                        f"{'archived' if known.archived else 'active'}")  # fmt: skip
 
     def _predicates(
         self, operation: Operation, query: dict[str, str]
@@ -640,10 +884,10 @@ class Semantics:
         self._same(known, self._read(resource_id, rule).answer,
                    f"after {after}, {known.resource[:-1]} {resource_id}", rule)  # fmt: skip
 
-    def _note_others(self, items: list[dict[str, Any]]) -> None:
+    def _note_others(self, resource: str, items: list[dict[str, Any]]) -> None:
         for item in items:
             if isinstance(item.get("id"), int) and item["id"] not in self.known:
-                self.others[item["id"]] = item.get("archived") is True
+                self.others[item["id"]] = self.archived(resource, item) is True
 
     def _list_all(self, resource: str) -> list[dict[str, Any]]:
         """Every item of the resource (every status), all pages; a broken read is a violation."""
@@ -663,15 +907,12 @@ class Semantics:
             read = self._send(operation, {}, query=query)
             if not pages.take(self._answered(read)):
                 items = [item for item in pages.items if isinstance(item.get("id"), int)]
-                self._note_others(items)
+                self._note_others(resource, items)
                 return items
 
     def _send(self, operation: Operation, params: dict[str, object], **kwargs: Any) -> Exchange:
         assert self.reader is not None
         return self.reader.send(operation, {"workspace_id": self.workspace_id, **params}, **kwargs)
-
-    def _proof_fields(self) -> dict[str, Any]:
-        return getattr(self.reader, "proof_fields", {})
 
     def _answered(self, read: Exchange) -> list[dict[str, Any]]:
         """The items of a follow-up list read (each with an integer id), or a violation."""
@@ -680,6 +921,15 @@ class Semantics:
                 f"a follow-up read, {read.describe()}, answered {read.body[:200]!r}"
             )
         return _items(read)
+
+
+def _changed_at(item: dict[str, Any]) -> float:
+    when = item.get("at")
+    return _epoch(when) if isinstance(when, str) else float("inf")
+
+
+def _one(exchange: Exchange) -> list[dict[str, Any]]:
+    return [exchange.answer] if isinstance(exchange.answer, dict) else []
 
 
 def _predicate(
@@ -717,7 +967,6 @@ _HANDLERS: dict[str, Callable[[Semantics, Exchange, Match, str, bool], None]] = 
 
 
 __all__ = [
-    "NAME_TAKEN",
     "Known",
     "Reader",
     "Rule",

@@ -27,6 +27,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase
 from schemathesis.core.failures import Failure as CheckFailure
 from schemathesis.core.failures import FailureGroup
+from schemathesis.engine.errors import is_inconsistent_replay
 from schemathesis.generation.hypothesis.builder import (
     HypothesisTestConfig,
     HypothesisTestMode,
@@ -35,14 +36,13 @@ from schemathesis.generation.hypothesis.builder import (
 
 from .apimap import ApiMap
 from .checks import (
-    NamesRefusedOnlyWhenTaken,
     NoBodyWhereNoneDeclared,
+    RefusedOnlyForState,
     SemanticsCheck,
     method_not_allowed_as_recorded,
 )
 from .exchange import Exchange
 from .gateway import GUARD_HEADER, REFUSED_STATUS, KitFault
-from .ownership import PROOF_FIELD
 from .report import Failure, Report
 
 MAX_FAILURES_PER_OPERATION = 3
@@ -105,14 +105,16 @@ class PropertyRun:
         budget_left: Callable[[], int | None] = lambda: None,
         headers: dict[str, str] | None = None,
         proof: tuple[str, int] | None = None,
+        owned: Callable[[str], list[int]] = lambda resource: [],
     ) -> None:
         self.schema = schema
         self.proof = proof  # against a server the run did not start: (the run's proof, workspace)
+        self.owned = owned  # the ids of a resource the run owns and has not seen gone
         self.api = api
         self.report = report
         self.checks: list[Any] = [
             semantics,
-            NamesRefusedOnlyWhenTaken(api),
+            RefusedOnlyForState(api),
             method_not_allowed_as_recorded,
             no_body,
         ]
@@ -212,25 +214,46 @@ class PropertyRun:
         raise KitFault(response.json())
 
     def _carry_proof(self, case: schemathesis.Case[Any]) -> None:
-        """What a create or update sends carries the run's proof, and names no other workspace.
+        """What a create or update sends carries the run's proof, names no other workspace, and
+        refers only to what the run owns.
 
         Only values that cannot change a case's validity are touched: a string where a string is
-        (or nothing was), the pinned workspace where an integer is. A case whose values cannot be
-        made to carry the proof is left as generated; the gateway does not send it.
+        (or nothing was, for an optional field; a name keeps within its length limit, and the name
+        of a case that breaks the schema on purpose is not touched at all), the pinned
+        workspace where an integer is, one of the run's own ids (or `null`) where another id was,
+        and a reference by name left out (it cannot be proven the run's). A case whose values
+        cannot be made to carry the proof is left as generated; the gateway does not send it.
         """
         assert self.proof is not None
         mark, workspace_id = self.proof
-        action = self.api.by_label(case.operation.label).action
+        operation = self.api.by_label(case.operation.label)
         body = case.body
-        if action not in ("create", "update") or not isinstance(body, dict):
+        if operation.action not in ("create", "update") or not isinstance(body, dict):
             return
-        notes = body.get(PROOF_FIELD)
-        if (notes is None and action == "create" and PROOF_FIELD not in body) or (
-            isinstance(notes, str) and mark not in notes
-        ):
-            body[PROOF_FIELD] = f"{notes} {mark}" if notes else mark
+        field = operation.proof_field
+        spec = operation.body_fields.get(field or "")
+        negative = case.meta is not None and case.meta.generation.mode.is_negative
+        # A name that breaks its rules on purpose would be another name with the proof in it.
+        if field is not None and spec is not None and not (negative and spec.name_rules):
+            value = body.get(field)
+            limit = spec.name_rules.max_length if spec.name_rules else None
+            if isinstance(value, str) and mark not in value:
+                if limit is not None:
+                    value = value[: max(0, limit - len(mark) - 1)]
+                body[field] = f"{value} {mark}" if value else mark
+            elif field not in body and operation.action == "create" and not spec.required:
+                body[field] = mark
         if isinstance(body.get("wid"), int) and not isinstance(body["wid"], bool):
             body["wid"] = workspace_id
+        for name, referring in operation.body_fields.items():
+            value = body.get(name)
+            if referring.refers_to is None or name not in body or value is None:
+                continue
+            if isinstance(value, int) and not isinstance(value, bool) and 1 <= value < 2**63:
+                owned = self.owned(referring.refers_to)
+                body[name] = owned[value % len(owned)] if owned else None
+            elif isinstance(value, str) and referring.type == "string":
+                del body[name]  # a reference by name (a project's `client_name`)
 
     def _judge(
         self, case: schemathesis.Case[Any], response: schemathesis.Response, phase: str
@@ -358,3 +381,12 @@ class PropertyRun:
             self.report.notes.append("stateful phase: ended when its share of the budget was spent")
         except hypothesis.errors.Unsatisfiable:
             self.report.notes.append("stateful: no sequence of ours could be sent")
+        except (hypothesis.errors.Flaky, AssertionError) as error:
+            # Hypothesis replays a sequence's choices; against a server whose state moved on, a
+            # step can no longer be drawn the same way. What ran is judged; the phase ends.
+            if not (isinstance(error, hypothesis.errors.Flaky) or is_inconsistent_replay(error)):
+                raise
+            self.report.notes.append(
+                "stateful phase: ended early, when Hypothesis could not replay a sequence against "
+                "a server whose state had moved on (what ran was judged)"
+            )

@@ -38,7 +38,7 @@ from .apimap import ApiMap
 from .cassette import Recorder, Redactor
 from .checks import NoBodyWhereNoneDeclared, SemanticsCheck, install_hooks
 from .cleanup import Outcome, clean_up
-from .gateway import Budget, Gateway, KitFault, basic_header
+from .gateway import CLEANUP_COST, Budget, Gateway, KitFault, basic_header
 from .guard import Guard
 from .ledger import Ledger
 from .ownership import marker, new_run_id, proof
@@ -221,7 +221,8 @@ def _run(settings: RunSettings, scrubber: Scrubber) -> ExitCode:
             scrubber=scrubber,
         )  # fmt: skip
         budget.reserve = lambda: (
-            3 * len(ledger.owned) + (gateway.snapshot_pages if gateway.creates_sent else 0)
+            CLEANUP_COST * (len(ledger.owned) + gateway.unproven_creates)
+            + (gateway.snapshot_pages if gateway.creates_sent else 0)
         )
         relay = Relay(gateway)
         with relay as url:
@@ -232,7 +233,7 @@ def _run(settings: RunSettings, scrubber: Scrubber) -> ExitCode:
                 # The same end as the gateway's: whatever the run is doing then, it stops.
                 with signals_interrupt(max(0.001, (gateway.deadline or 0) - time.monotonic())):
                     _test(settings, report, api, url, relay.headers, http, run_id, started, recorder,
-                          reproductions, budget, mark)  # fmt: skip
+                          reproductions, budget, mark, ledger)  # fmt: skip
             except StopRun as stop:
                 report.stopped = str(stop)
             except RunDeadline:
@@ -261,7 +262,9 @@ def _run(settings: RunSettings, scrubber: Scrubber) -> ExitCode:
 def _clean_up(settings: RunSettings, report: Report, gateway: Gateway, ledger: Ledger,
               reproductions: Reproductions) -> None:  # fmt: skip
     if settings.external:
-        requests = 3 * len(ledger.owned) + gateway.snapshot_pages
+        requests = (
+            CLEANUP_COST * (len(ledger.owned) + gateway.unproven_creates) + gateway.snapshot_pages
+        )
         gateway.cleanup_deadline = (
             time.monotonic()
             + settings.timeout * (CLEANUP_TIMEOUTS + 1)
@@ -291,7 +294,7 @@ def _clean_up(settings: RunSettings, report: Report, gateway: Gateway, ledger: L
 
 def _test(settings: RunSettings, report: Report, api: ApiMap, url: str, headers: dict[str, str],
           http: httpx.Client, run_id: str, started: int, recorder: Recorder,
-          reproductions: Reproductions, budget: Budget, mark: str) -> None:  # fmt: skip
+          reproductions: Reproductions, budget: Budget, mark: str, ledger: Ledger) -> None:  # fmt: skip
     schema = load_schema(settings, url, headers)
     client = RunClient(http, settings.workspace_id, mark)
     semantics = Semantics(api, settings.workspace_id, client, report.coverage)
@@ -324,6 +327,9 @@ def _test(settings: RunSettings, report: Report, api: ApiMap, url: str, headers:
         position=lambda: (recorder.count, recorder.last), reproduce=reproductions.command,
         api=api, budget_left=lambda: budget.left(cleanup=False), headers=headers,
         proof=(mark, settings.workspace_id) if settings.external else None,
+        owned=lambda resource: sorted(
+            i for i in ledger.owned if ledger.created[i].get("resource") == resource
+        ),
     )  # fmt: skip
     try:
         property_run.run()

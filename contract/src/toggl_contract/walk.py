@@ -1,6 +1,6 @@
-"""The deterministic walk: every rule of the rule book reached, on three clients the run creates,
-planned to fit the budget, before any generated case. What a Free plan's hourly budget (30 requests)
-pays for comes first.
+"""The deterministic walk: every rule of the rule book reached, on three clients and three projects
+the run creates, planned to fit the budget, before any generated case. What a Free plan's hourly
+budget (30 requests) pays for comes first.
 
 Each step arranges a situation (a rename to a taken name, a second delete, a `since` after a
 delete) and sends its requests through the gateway; every answer is validated against the spec and
@@ -11,7 +11,8 @@ and what a complete check needs. A step that fails does not stop the walk: only 
 what a failed one did not make is skipped.
 
 It also answers the open questions the spec lists (does a PUT without `name` work? what does a
-single DELETE answer?), so that one live run settles them.
+single DELETE answer? is a project created without `active` archived?), so that one live run
+settles them.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from .rules import RuleViolation, Semantics, Unverified
 
 WRITE_COST = 2  # the fresh proof read, then the write
 NAME_LIMIT = 255
+PALETTE = ("#2da608", "#9e5bd9")  # two colours of Toggl's free palette: a free workspace takes them
 
 
 class StepFailed(AssertionError):
@@ -93,16 +95,17 @@ class Walk:
         action: str,
         params: dict[str, object] | None = None,
         *,
+        resource: str = "clients",
         expect: int | tuple[int, ...] = 200,
         follow_up: bool = True,
         anonymous: bool = False,
         query: dict[str, Any] | None = None,
         json: Any = None,
     ) -> Exchange:
-        """One request to the clients' `action`: sent through the gateway, validated against the
+        """One request to the resource's `action`: sent through the gateway, validated against the
         spec, judged by the rules (reading the server again where a rule needs it)."""
-        operation = self.api.find("clients", action)
-        assert operation is not None, action
+        operation = self.api.find(resource, action)
+        assert operation is not None, (resource, action)
         response = self.client.request(
             operation, params or {}, query=query, json=json, anonymous=anonymous
         )
@@ -170,7 +173,7 @@ class Walk:
         if missing:
             step.outcome, step.detail = (
                 "skipped",
-                f"needs client {', '.join(missing)}, which no earlier step made",
+                f"needs {', '.join(missing)}, which no earlier step made",
             )
         elif left is not None and left < plan.cost:
             step.outcome = "skipped"
@@ -219,20 +222,24 @@ class Walk:
         s = self.state
         w = self.prefix
 
-        def create(key: str, name: str, *, follow_up: bool) -> dict[str, Any]:
+        def create(key: str, name: str, *, follow_up: bool, resource: str = "clients",
+                   expect: int | tuple[int, ...] = 200, **fields: Any) -> dict[str, Any]:  # fmt: skip
+            operation = self.api.find(resource, "create")
+            assert operation is not None
+            body = self.client.carrying_proof(operation, {"name": name, **fields})
             self.last = None
             try:
                 self.call(
-                    "create", json={"name": name, "notes": self.client.marker}, follow_up=follow_up
+                    "create", resource=resource, json=body, follow_up=follow_up, expect=expect
                 )
-            finally:  # a client made is there for the steps after, whatever a rule found of it
+            finally:  # what it made is there for the steps after, whatever a rule found of it
                 made = (
                     self.last.answer if self.last is not None and self.last.status == 200 else None
                 )
                 if isinstance(made, dict) and isinstance(made.get("id"), int):
                     s[key] = made
                     s[f"{key}_made"] = time.time()
-            return s[key]  # type: ignore[no-any-return]
+            return s.get(key, {})  # type: ignore[no-any-return]  # nothing made: a refusal expected
 
         # First what a Free plan's budget (30) pays for, on client a: create, read, update, delete.
 
@@ -332,6 +339,80 @@ class Walk:
             ids = [s["b"]["id"], s["c"]["id"]]
             self.call("delete-many", json=ids)
             self.call("get-many", json=ids)
+            s["bc_deleted"] = True
+
+        # Projects, under clients b and c: the rules of clients again, and those of projects.
+        mark = self.client.marker
+
+        def project(key: str, name: str, **fields: Any) -> dict[str, Any]:
+            return create(key, name, resource="projects", follow_up=True, **fields)
+
+        def p(action: str, params: dict[str, object] | None = None, **kwargs: Any) -> Exchange:
+            return self.call(action, params, resource="projects", **kwargs)
+
+        def project_create_and_read() -> None:
+            p1 = project("p1", f"{w}p1 {mark}", client_id=s["b"]["id"], active=True,
+                         is_private=False, color=PALETTE[0])  # fmt: skip
+            p("get", {"project_id": p1["id"]})
+            p(
+                "get",
+                {"workspace_id": self.other_workspace, "project_id": p1["id"]},
+                expect=(403, 404),
+            )
+
+        def project_active_left_out() -> None:
+            # The name of p1, under client c: allowed; `active` left out: archived, as reported.
+            p2 = project("p2", s["p1"]["name"], client_id=s["c"]["id"])
+            self.report.answers["a project created without `active`"] = (
+                "archived (active: false)" if p2.get("active") is False
+                else f"active: {p2.get('active')!r}"
+            )  # fmt: skip
+
+        def project_update_and_archive() -> None:
+            p1 = s["p1"]["id"]
+            time.sleep(max(0.0, int(s["p1_made"]) + 1.5 - time.time()))  # `at` must move
+            p("update", {"project_id": p1}, json={"color": PALETTE[1]})
+            p("update", {"project_id": p1}, json={"active": False})
+            create("p3", s["p1"]["name"], resource="projects", follow_up=True, expect=400,
+                   client_id=s["b"]["id"], active=True)  # fmt: skip
+            p("update", {"project_id": p1}, json={"active": True})
+
+        def project_refusals() -> None:
+            create("p4", f"{w}p4 {mark}", resource="projects", follow_up=True, expect=400,
+                   client_id=s["a"]["id"], active=True)  # fmt: skip
+            p("update", {"project_id": s["p1"]["id"]}, json={"color": "blue"}, expect=400)
+
+        def project_filters() -> None:
+            needle = w[len("toggl-contract-") :].upper()
+            clients = f"{s['b']['id']},{s['c']['id']}"
+            p("list", query={"client_ids": clients, "active": "true"})
+            p("list", query={"name": needle, "statuses": "active,archived"})
+            p("list-mine")  # archived projects left out
+
+        def project_follows_its_client() -> None:
+            b = s["b"]["id"]
+            archived = self.call("archive", {"client_id": b}, expect=(200, 402))
+            if archived.status == 402:
+                raise PlanLimit(
+                    "archive answered 402 (the plan has no archiving): its rules went unverified"
+                )
+            p("get", {"project_id": s["p1"]["id"]})
+            self.call("restore", {"client_id": b}, json={"restore_all_projects": True})
+            p("get", {"project_id": s["p1"]["id"]})
+
+        def project_delete_twice() -> None:
+            p2 = s["p2"]["id"]
+            deleted = p("delete", {"project_id": p2})
+            body = deleted.answer
+            self.report.answers["single project DELETE body"] = (
+                "empty" if not deleted.body.strip() else f"a number: {body}" if isinstance(body, int)
+                else f"something else: {deleted.body[:100]!r}"
+            )  # fmt: skip
+            p("delete", {"project_id": p2}, expect=404)
+            p("list-mine", query={"since": self.started})
+
+        def project_without_its_client() -> None:
+            p("get", {"project_id": s["p1"]["id"]})
 
         return [
             Plan("create, read back; a taken name refused (createClient, getClient)",
@@ -357,10 +438,32 @@ class Walk:
                  name_boundaries),
             Plan("archive; archived clients are listed and read; restore (archiveClient, restoreClient)",
                  ("archive-flips", "archived-readable"), 2 * WRITE_COST + 6, ("b",), archive_and_restore),
+            Plan("a project under client b, read back, refused under another workspace; its name in "
+                 "another case refused (createProject, getProject)",
+                 ("create-stores", "legacy-twins", "status-follows-active", "name-unique", "other-workspace"),
+                 2 * CREATE_COST + 3, ("b",), project_create_and_read),
+            Plan("the same name under client c is accepted; `active` left out archives (createProject)",
+                 ("name-scoped", "active-default"), 2 * CREATE_COST + 1, ("b", "c", "p1"), project_active_left_out),
+            Plan("a project's update is partial; archived by `active`, it still holds its name; restored "
+                 "(updateProject)", ("update-partial", "at-moves", "archive-flips", "archived-holds-name"),
+                 3 * (WRITE_COST + 1) + CREATE_COST + 1, ("p1",), project_update_and_archive),
+            Plan("a project naming a deleted client, and a colour not `#rrggbb`: refused (createProject, "
+                 "updateProject)", ("client-present", "color-format", "refused-changes-nothing"),
+                 CREATE_COST + WRITE_COST + 1, ("a_deleted", "p1"), project_refusals),
+            Plan("the project list's filters and total_count; my projects leave archived ones out "
+                 "(listProjects, listMyProjects)", ("filter", "total-count"), 5, ("p1",), project_filters),
+            Plan("archiving client b archives its project, restoring it with its projects restores it "
+                 "(archiveClient, restoreClient, getProject)", ("archive-cascades", "restore-cascades"),
+                 2 * (WRITE_COST + 1) + 2, ("b", "p1"), project_follows_its_client),
+            Plan("a project deleted, then 404; a second delete 404; changed since, the deleted project "
+                 "included (deleteProject, listMyProjects)", ("delete-404", "delete-again-404", "since-deleted"),
+                 2 * WRITE_COST + 3, ("p2",), project_delete_twice),
             Plan("bulk archive of two clients, and of nothing else (archiveClients)", ("bulk-exact",),
                  WRITE_COST + 3, ("b", "c"), bulk_archive),
             Plan("bulk delete, then gone (deleteClients, getClientsByIds)", ("bulk-exact", "delete-404"),
                  WRITE_COST + 2, ("b", "c"), bulk_delete),
+            Plan("deleting its client leaves the project without one (getProject)", ("delete-detaches",),
+                 1, ("p1", "bc_deleted"), project_without_its_client),
         ]  # fmt: skip
 
 
