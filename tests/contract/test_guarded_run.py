@@ -40,7 +40,7 @@ def test_a_run_touches_only_what_it_created_and_leaves_nothing(seed: str, tmp_pa
     sent = int(output.split("requests sent upstream: ")[1].split(" ")[0])
     assert sent <= 250  # the budget
     junit = (tmp_path / "reports" / "contract" / "junit.xml").read_text()
-    assert junit.count("<testcase") == 21 + 17 and 'failures="0"' in junit  # walk steps, operations
+    assert junit.count("<testcase") == 22 + 17 and 'failures="0"' in junit  # walk steps, operations
 
 
 def test_the_live_mode_is_the_same_guarded_run(tmp_path: Path) -> None:

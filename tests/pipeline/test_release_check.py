@@ -141,3 +141,26 @@ def test_an_emulator_change_needs_an_emulator_release(repo: Path) -> None:
         in result.stderr
     )
     assert "toggl-track-client 0.1.0 is a valid next version" in result.stdout
+
+
+def test_the_projects_resource_is_a_minor_release_of_each_distribution(tmp_path: Path) -> None:
+    """The second resource, rated as its users see it: new operations, models and emulator
+    behaviour, nothing removed or changed incompatibly, in the SDK, the emulator and the kit."""
+    repo = clone(tmp_path / "repo")
+    added = git(repo, "log", "--format=%H", "--reverse", "-S/workspaces/{workspace_id}/projects:",
+                "--", "openapi.yaml").split()  # fmt: skip
+    if not added:
+        pytest.skip("a shallow clone: the history before projects is not here")
+    git(repo, "tag", "v0.1.0", f"{added[0]}^")  # the release before projects
+    bumped = run(repo, "release_check", "--bump")
+    assert bumped.returncode == 0, bumped.stdout + bumped.stderr
+    for name in ("toggl-track-client", "toggl-track-emulator", "toggl-track-contract"):
+        assert f"bump: {name} 0.1.0 -> 0.2.0" in bumped.stdout, bumped.stdout
+    assert "a major" not in bumped.stdout
+    sdk = (repo / "CHANGELOG.md").read_text()
+    assert "## 0.2.0 - " in sdk and "`toggl_track_client.api.Toggl.projects` was added" in sdk
+    emulator = (repo / "emulator" / "CHANGELOG.md").read_text()
+    assert "`toggl_emulator.emulator.Emulator.projects` was added" in emulator
+    regenerate(repo)
+    again = run(repo, "release_check")
+    assert again.returncode == 0, again.stdout + again.stderr

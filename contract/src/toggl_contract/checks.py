@@ -23,6 +23,7 @@ import schemathesis
 from .apimap import ApiMap
 from .exchange import Exchange, auth_kind
 from .rules import RuleViolation, Semantics, Unverified
+from .settings import PACKAGED_SPEC
 
 
 def exchange_of(
@@ -105,6 +106,31 @@ class RefusedOnlyForState:
                 + ("" if listed else " (the spec lists no refusal of valid data for it)")
             )
         return True
+
+
+class NamesRefusedOnlyWhenTaken(RefusedOnlyForState):
+    """The 0.1 name of `RefusedOnlyForState`, from when a taken name was the only such refusal."""
+
+    __name__ = "names_refused_only_when_taken"
+
+    def __init__(self, api: ApiMap) -> None:
+        super().__init__(api)
+        self.api = api
+
+    def __call__(
+        self, ctx: Any, response: schemathesis.Response, case: schemathesis.Case[Any]
+    ) -> bool | None:
+        return super().__call__(ctx, response, case)
+
+
+_PACKAGED_CHECK = RefusedOnlyForState(ApiMap.load(PACKAGED_SPEC))
+
+
+def names_refused_only_when_taken(
+    ctx: Any, response: schemathesis.Response, case: schemathesis.Case[Any]
+) -> bool | None:
+    """`RefusedOnlyForState` of the kit's own spec, as a plain check (the 0.1 function)."""
+    return _PACKAGED_CHECK(ctx, response, case)
 
 
 def method_not_allowed_as_recorded(

@@ -53,7 +53,11 @@ def run_started(run_id: str) -> float | None:
     return float(calendar.timegm(time.strptime(match.group(1), "%Y%m%d%H%M%S")))
 
 
-def carries(item: Any, mark: str, field: str) -> bool:
+PROOF_FIELD = "notes"
+"""A client's proof field (the spec's `x-toggl-proof-field` names each resource's)."""
+
+
+def carries(item: Any, mark: str, field: str = PROOF_FIELD) -> bool:
     """Whether a resource as read carries the run's proof in `field`."""
     return isinstance(item, dict) and isinstance(item.get(field), str) and mark in item[field]
 

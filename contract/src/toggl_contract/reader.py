@@ -20,6 +20,12 @@ class RunClient:
         self.marker = marker  # what the run's creates carry in their proof field
         self.api_path = http.base_url.path.rstrip("/")
 
+    @property
+    def proof_fields(self) -> dict[str, Any]:
+        """What a client create of the run sends besides its own fields (`carrying_proof` makes
+        any resource's create carry the proof)."""
+        return {"notes": self.marker}
+
     def carrying_proof(self, operation: Operation, body: dict[str, Any]) -> dict[str, Any]:
         """A create's body with the run's proof in the resource's proof field (appended to what
         the field holds; a field that carries it already is left as it is)."""

@@ -85,6 +85,8 @@ class Report:
     notes: list[str] = field(default_factory=list)
     faults: list[str] = field(default_factory=list)  # tracebacks of the kit's own failures
     coverage: Coverage = field(default_factory=Coverage)
+    # The resources whose checks each rule line counts, in this order (runs pass the map's).
+    resources: list[str] = field(default_factory=lambda: ["clients"])
     budget: str = ""  # what the run spent, and what a complete check needs
     walk_cost: int = 0  # the most the walk may cost: the budget that reaches every rule
 
@@ -159,7 +161,7 @@ class Report:
                 if failure.reproduce:
                     lines.append(f"    reproduce: {failure.reproduce}")
         if self.coverage.failed:
-            soft = [line for line in self.coverage.lines() if line.startswith("  ~")]
+            soft = [line for line in self.coverage.lines(self.resources) if line.startswith("  ~")]
             if soft:
                 lines.append(
                     "assumptions that did not hold (graded [infer]; not counted as drift):"
@@ -173,7 +175,7 @@ class Report:
             lines += [f"  rule not reached: {rule} ({why})" for rule, why in unreached.items()]
             lines += [f"  {what} (x{n})" for what, n in self.unverified.most_common(10)]
         lines.append("rules:")
-        lines += self.coverage.lines()
+        lines += self.coverage.lines(self.resources)
         if self.steps:
             counts = Counter(step.outcome for step in self.steps)
             lines.append(f"deterministic walk: {len(self.steps)} steps, {counts['passed']} passed, "

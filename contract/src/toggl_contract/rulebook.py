@@ -95,11 +95,14 @@ class Coverage:
     def reached(self, rule_id: str) -> bool:
         return any(key[0] == rule_id for key in self.checked)
 
-    def lines(self) -> list[str]:
-        """One line per rule: checked (n, per resource), did not hold, failed, or not reached (why)."""
+    def lines(self, resources: list[str] | None = None) -> list[str]:
+        """One line per rule: checked (n, per resource), did not hold, failed, or not reached
+        (why); `resources`: those to count, in this order (all when not given)."""
         lines = []
         for rule in RULES.values():
-            keys = sorted(key for key in self.checked if key[0] == rule.id)
+            keys = [key for key in self.checked if key[0] == rule.id]
+            order = resources or sorted({key[1] for key in keys})
+            keys = sorted((k for k in keys if k[1] in order), key=lambda k: order.index(k[1]))
             count = sum(self.checked[k] for k in keys)
             failures = [m for k in keys for m in self.failed.get(k, [])]
             grade = f"[{rule.grade}]"

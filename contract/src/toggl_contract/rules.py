@@ -35,6 +35,8 @@ WHITESPACE = (
     + "".join(map(chr, range(0x2000, 0x200B)))
     + "\u2028\u2029\u202f\u205f\u3000"
 )
+NAME_TAKEN = "Name has already been taken"
+"""The clients' (and projects') text for a taken name; the spec's name rules say each resource's."""
 COLOR = re.compile(r"#[0-9a-f]{6}")
 COLOR_REFUSED = "Error in validating color"  # the documented 400 text begins so
 
@@ -967,6 +969,7 @@ _HANDLERS: dict[str, Callable[[Semantics, Exchange, Match, str, bool], None]] = 
 
 
 __all__ = [
+    "NAME_TAKEN",
     "Known",
     "Reader",
     "Rule",

@@ -191,7 +191,9 @@ def _run(settings: RunSettings, scrubber: Scrubber) -> ExitCode:
     started = int(time.time()) - 5
     api = ApiMap.load(settings.spec)
     where = "against " + settings.base_url if settings.external else "against the emulator"
-    report = Report(f"contract run {where}", [op.label for op in api.operations])
+    report = Report(
+        f"contract run {where}", [op.label for op in api.operations], resources=api.resources()
+    )
     ledger = Ledger(settings.ledgers / f"{run_id}.jsonl" if settings.external else None, scrubber)
     ledger.start(run_id=run_id, workspace_id=settings.workspace_id, base_url=settings.base_url,
                  proof=proof(settings.token, run_id),  # whose run: only this token's cleanup acts on it

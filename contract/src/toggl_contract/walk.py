@@ -367,6 +367,19 @@ class Walk:
                 "archived (active: false)" if p2.get("active") is False
                 else f"active: {p2.get('active')!r}"
             )  # fmt: skip
+            self.report.answers["a project created without `is_private`"] = (
+                f"is_private: {p2.get('is_private')!r}"
+            )
+
+        def project_premium_field() -> None:
+            # Open question: a premium field on this workspace (402 on a free plan, as assumed?).
+            made = create("p5", f"{w}p5 {mark}", resource="projects", follow_up=False,
+                          expect=(200, 400, 402), active=True, billable=True)  # fmt: skip
+            last = self.last
+            self.report.answers["a project created with `billable: true`"] = (
+                f"stored: billable {made.get('billable')!r}" if made
+                else f"refused: {last.status} {last.body[:100]!r}" if last is not None else "not answered"
+            )  # fmt: skip
 
         def project_update_and_archive() -> None:
             p1 = s["p1"]["id"]
@@ -388,6 +401,14 @@ class Walk:
             p("list", query={"client_ids": clients, "active": "true"})
             p("list", query={"name": needle, "statuses": "active,archived"})
             p("list-mine")  # archived projects left out
+            # Open questions one read each settles: a page size over 200, a page past the end.
+            large = p("list", query={"per_page": 500}, expect=(200, 400))
+            self.report.answers["projects per_page=500"] = (
+                f"answered {len(large.answer)} projects (a page of at most 200)"
+                if isinstance(large.answer, list) else f"refused: {large.status} {large.body[:100]!r}"
+            )  # fmt: skip
+            past = p("list", query={"page": 100000, "per_page": 200})
+            self.report.answers["a projects page past the end"] = repr(past.answer)[:60]
 
         def project_follows_its_client() -> None:
             b = s["b"]["id"]
@@ -444,6 +465,8 @@ class Walk:
                  2 * CREATE_COST + 3, ("b",), project_create_and_read),
             Plan("the same name under client c is accepted; `active` left out archives (createProject)",
                  ("name-scoped", "active-default"), 2 * CREATE_COST + 1, ("b", "c", "p1"), project_active_left_out),
+            Plan("a premium field on this workspace's plan (createProject)", (), CREATE_COST, (),
+                 project_premium_field),
             Plan("a project's update is partial; archived by `active`, it still holds its name; restored "
                  "(updateProject)", ("update-partial", "at-moves", "archive-flips", "archived-holds-name"),
                  3 * (WRITE_COST + 1) + CREATE_COST + 1, ("p1",), project_update_and_archive),
@@ -451,7 +474,7 @@ class Walk:
                  "updateProject)", ("client-present", "color-format", "refused-changes-nothing"),
                  CREATE_COST + WRITE_COST + 1, ("a_deleted", "p1"), project_refusals),
             Plan("the project list's filters and total_count; my projects leave archived ones out "
-                 "(listProjects, listMyProjects)", ("filter", "total-count"), 5, ("p1",), project_filters),
+                 "(listProjects, listMyProjects)", ("filter", "total-count"), 7, ("p1",), project_filters),
             Plan("archiving client b archives its project, restoring it with its projects restores it "
                  "(archiveClient, restoreClient, getProject)", ("archive-cascades", "restore-cascades"),
                  2 * (WRITE_COST + 1) + 2, ("b", "p1"), project_follows_its_client),

@@ -14,7 +14,8 @@ from typing import Any
 from . import errors, payloads
 from .errors import TogglError
 from .handlers import Call, Operation, RawJson, parse_int64
-from .projects import FIELDS, NULLABLE, Project, go_json
+from .projects import FIELDS, NULLABLE, go_json
+from .store import Project
 
 DEFAULT_PER_PAGE = 151  # [doc]
 MAX_PER_PAGE = 200  # [doc]; a larger `per_page` is answered as 200 [infer]

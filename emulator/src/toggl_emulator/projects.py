@@ -15,14 +15,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import errors
 from .errors import TogglError
 from .payloads import JsonObject, is_int64
-from .times import format_time
+
+if TYPE_CHECKING:
+    from .store import Project
 
 FIRST_PROJECT_ID = 204_000_000
 FREE_PALETTE = (
@@ -66,90 +67,6 @@ def go_json(value: Any) -> bytes:
     return _encode(value).translate(_GO_ESCAPES).encode("utf-8")
 
 
-@dataclass(eq=False)
-class Project:
-    id: int
-    wid: int
-    name: str
-    at: float
-    created_at: float
-    client_id: int | None = None
-    active: bool = True
-    is_private: bool = True
-    color: str = FREE_PALETTE[0]
-    billable: bool = False
-    template: bool | None = None
-    auto_estimates: bool | None = None
-    estimated_hours: int | None = None
-    rate: float | None = None
-    rate_last_updated: float | None = None
-    currency: str | None = None
-    recurring: bool = False
-    recurring_parameters: list[dict[str, Any]] | None = None
-    fixed_fee: float | None = None
-    actual_seconds: int | None = None
-    start_date: str = ""
-    end_date: str | None = None
-    is_shared: bool = False
-    pinned: bool = False
-    external_reference: str = ""
-    creator_id: int | None = None
-    deleted_at: float | None = None
-
-    def status(self, today: str) -> str:
-        """`archived` when not active; else from the dates [infer]: upcoming, ended or active."""
-        if not self.active:
-            return "archived"
-        if self.start_date and self.start_date > today:
-            return "upcoming"
-        if self.end_date and self.end_date < today:
-            return "ended"
-        return "active"
-
-    def to_json(self, today: str) -> dict[str, Any]:
-        """As recorded: every key present, in the recorded order, an empty value as `null`."""
-        hours = None if self.actual_seconds is None else self.actual_seconds // 3600
-        data: dict[str, Any] = {
-            "id": self.id,
-            "workspace_id": self.wid,
-            "client_id": self.client_id,
-            "name": self.name,
-            "is_private": self.is_private,
-            "active": self.active,
-            "at": format_time(self.at),
-            "created_at": format_time(self.created_at),
-            "server_deleted_at": None if self.deleted_at is None else format_time(self.deleted_at),
-            "color": self.color,
-            "billable": self.billable,
-            "template": self.template,
-            "auto_estimates": self.auto_estimates,
-            "estimated_hours": self.estimated_hours,
-            "estimated_seconds": None if self.estimated_hours is None else self.estimated_hours * 3600,
-            "rate": self.rate,
-            "rate_last_updated": None if self.rate_last_updated is None else format_time(self.rate_last_updated),
-            "currency": self.currency,
-            "recurring": self.recurring,
-            "template_id": None,
-            "recurring_parameters": self.recurring_parameters,
-            "fixed_fee": self.fixed_fee,
-            "actual_hours": hours,
-            "actual_seconds": self.actual_seconds,
-            "tasks_count": None,
-            "can_track_time": False,  # [rec] on every recorded project; its meaning is unknown
-            "start_date": self.start_date,
-            "status": self.status(today),
-            "wid": self.wid,
-            "cid": self.client_id,
-            "is_shared": self.is_shared,
-            "pinned": self.pinned,
-        }  # fmt: skip
-        if self.end_date is not None:
-            data["end_date"] = self.end_date
-        if self.external_reference:
-            data["external_reference"] = self.external_reference
-        return data
-
-
 def name_key(name: str) -> str:
     """What makes two project names the same under one client: case-folded [infer]."""
     return name.casefold()
@@ -183,14 +100,6 @@ def recurring_periods(parameters: JsonObject, today: str) -> list[dict[str, Any]
         "parameter_start_date": start, "parameter_end_date": None, "period": period,
         "project_start_date": start,
     }]  # fmt: skip
-
-
-@dataclass
-class Change:
-    """A create's or update's fields, checked against every rule before anything is stored."""
-
-    fields: dict[str, Any]
-    client: int | None | object = field(default=None)  # UNCHANGED when the body names none
 
 
 UNCHANGED = object()
@@ -244,6 +153,8 @@ class ProjectStore:
 
     def create(self, wid: int, creator_id: int, name: str, client_id: int | None,
                fields: dict[str, Any]) -> Project:  # fmt: skip
+        from .store import Project  # the store's model; the store imports this module
+
         now = self._clock()
         project = Project(
             id=self.next_id, wid=wid, name=name, at=now, created_at=now, client_id=client_id,

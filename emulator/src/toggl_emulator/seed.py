@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +79,7 @@ class Seed:
     workspaces: Mapping[str, SeedWorkspace]
     users: Mapping[str, SeedUser]
     clients: Mapping[str, SeedClient]
-    projects: Mapping[str, SeedProject]
+    projects: Mapping[str, SeedProject] = field(default_factory=dict)
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> Seed:

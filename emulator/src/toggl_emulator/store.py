@@ -22,7 +22,7 @@ from typing import Any
 
 from . import errors
 from .errors import TogglError
-from .projects import UNCHANGED, Project, ProjectStore, checked_change
+from .projects import FREE_PALETTE, UNCHANGED, ProjectStore, checked_change
 from .times import format_time, parse_time
 
 # Go's unicode.IsSpace, which strings.TrimSpace uses ([infer] Toggl trims names with it).
@@ -56,6 +56,91 @@ class User:
     password: str
     api_token: str
     roles: dict[int, str]  # workspace id -> "admin" | "member"
+
+
+@dataclass(eq=False)
+class Project:
+    # `Project(id, client_id, active)` as the emulator's first projects were made still works.
+    id: int
+    client_id: int | None = None
+    active: bool = True
+    wid: int = 0
+    name: str = ""
+    at: float = 0.0
+    created_at: float = 0.0
+    is_private: bool = True
+    color: str = FREE_PALETTE[0]
+    billable: bool = False
+    template: bool | None = None
+    auto_estimates: bool | None = None
+    estimated_hours: int | None = None
+    rate: float | None = None
+    rate_last_updated: float | None = None
+    currency: str | None = None
+    recurring: bool = False
+    recurring_parameters: list[dict[str, Any]] | None = None
+    fixed_fee: float | None = None
+    actual_seconds: int | None = None
+    start_date: str = ""
+    end_date: str | None = None
+    is_shared: bool = False
+    pinned: bool = False
+    external_reference: str = ""
+    creator_id: int | None = None
+    deleted_at: float | None = None
+
+    def status(self, today: str) -> str:
+        """`archived` when not active; else from the dates [infer]: upcoming, ended or active."""
+        if not self.active:
+            return "archived"
+        if self.start_date and self.start_date > today:
+            return "upcoming"
+        if self.end_date and self.end_date < today:
+            return "ended"
+        return "active"
+
+    def to_json(self, today: str) -> dict[str, Any]:
+        """As recorded: every key present, in the recorded order, an empty value as `null`."""
+        hours = None if self.actual_seconds is None else self.actual_seconds // 3600
+        data: dict[str, Any] = {
+            "id": self.id,
+            "workspace_id": self.wid,
+            "client_id": self.client_id,
+            "name": self.name,
+            "is_private": self.is_private,
+            "active": self.active,
+            "at": format_time(self.at),
+            "created_at": format_time(self.created_at),
+            "server_deleted_at": None if self.deleted_at is None else format_time(self.deleted_at),
+            "color": self.color,
+            "billable": self.billable,
+            "template": self.template,
+            "auto_estimates": self.auto_estimates,
+            "estimated_hours": self.estimated_hours,
+            "estimated_seconds": None if self.estimated_hours is None else self.estimated_hours * 3600,
+            "rate": self.rate,
+            "rate_last_updated": None if self.rate_last_updated is None else format_time(self.rate_last_updated),
+            "currency": self.currency,
+            "recurring": self.recurring,
+            "template_id": None,
+            "recurring_parameters": self.recurring_parameters,
+            "fixed_fee": self.fixed_fee,
+            "actual_hours": hours,
+            "actual_seconds": self.actual_seconds,
+            "tasks_count": None,
+            "can_track_time": False,  # [rec] on every recorded project; its meaning is unknown
+            "start_date": self.start_date,
+            "status": self.status(today),
+            "wid": self.wid,
+            "cid": self.client_id,
+            "is_shared": self.is_shared,
+            "pinned": self.pinned,
+        }  # fmt: skip
+        if self.end_date is not None:
+            data["end_date"] = self.end_date
+        if self.external_reference:
+            data["external_reference"] = self.external_reference
+        return data
 
 
 _CACHE_FREE = frozenset({"_fragment"})
@@ -539,3 +624,10 @@ class Store:
 
 def _project_name(raw: str) -> str:
     return validate_name(raw, errors.PROJECT_NAME_EMPTY, errors.PROJECT_NAME_TOO_LONG)
+
+
+__all__ = [
+    "ADMIN_PERMISSIONS", "FIRST_CLIENT_ID", "PROJECT_SEED_FIELDS", "WHITESPACE", "Client",
+    "ListOrder", "Page", "Project", "Store", "User", "Workspace", "WorkspaceClients",
+    "format_time", "name_key", "parse_time", "validate_name",
+]  # fmt: skip

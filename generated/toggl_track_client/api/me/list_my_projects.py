@@ -59,7 +59,12 @@ def _parse_response(
         return response_402
 
     if response.status_code == 403:
-        response_403 = cast(str, response.json())
+
+        def _parse_response_403(data: object) -> str:
+            return cast(str, data)
+
+        response_403 = _parse_response_403(response.json())
+
         return response_403
 
     if response.status_code == 429:
