@@ -95,7 +95,7 @@ contract: .venv/.synced ## Verify openapi.yaml against the emulator, or against 
 contract-live: .venv/.synced ## Verify the live API, guarded (TOGGL_API_TOKEN, TOGGL_WORKSPACE_ID; TOGGL_CONTRACT_BUDGET=30)
 	$(RUN) toggl-contract live
 
-contract-cleanup: .venv/.synced ## Delete clients earlier runs provably created and abandoned, and nothing else
+contract-cleanup: .venv/.synced ## Delete what earlier runs provably created and abandoned (clients, projects), and nothing else
 	$(RUN) toggl-contract cleanup
 
 emulator-check: .venv/.synced ## List where a fresh emulator answers a cassette differently (CASSETTE=reports/contract-live/cassette.jsonl)
@@ -115,7 +115,7 @@ bump: bootstrap ## Set each version to the smallest the release check accepts, w
 changelog: bootstrap ## Write the release check's entries into CHANGELOG.md and emulator/CHANGELOG.md
 	$(RUN) python -m toggl_pipeline.release_check --write-changelog
 
-build: .venv/.synced ## Both distributions into dist/: reproducible, twine-checked, tested installed (smoke, examples/)
+build: .venv/.synced ## The three distributions into dist/: reproducible, twine-checked, tested installed (smoke, examples/)
 	$(RUN) python -m toggl_pipeline.build
 
 publish: build ## Upload what `make build` just built (PUBLISH_UPLOAD_URL, credentials from the environment); a dry run without them

@@ -12,7 +12,7 @@ from toggl_track_client import NameTakenError, RateLimitError, Toggl
 WORKSPACE = 1001  # the default seed's premium workspace
 
 CUSTOMERS = [
-    Customer("crm-1", "Northwind Traders", notes="Key account"),
+    Customer("crm-1", "Northwind Traders", notes="Key account", projects=("Website", "Support")),
     Customer("crm-2", "Contoso"),
 ]
 
@@ -30,6 +30,30 @@ def test_new_customers_become_clients(toggl_client: Toggl, toggl_emulator: Emula
     )
     # Clients that are not the CRM's (the seed's Acme, Globex, Initech) are untouched.
     assert {c["name"] for c in toggl_emulator.clients(WORKSPACE)} >= {"Acme Corporation", "Globex"}
+
+
+def test_a_customer_s_projects_are_made_active_under_its_client(
+    toggl_client: Toggl, toggl_emulator: Emulator
+) -> None:
+    report = sync_customers(toggl_client, WORKSPACE, CUSTOMERS)
+    assert report.projects_created == ["Northwind Traders: Website", "Northwind Traders: Support"]
+    northwind = next(
+        c for c in toggl_emulator.clients(WORKSPACE) if c["name"] == "Northwind Traders"
+    )
+    projects = {p["name"]: p for p in toggl_emulator.projects(WORKSPACE)}
+    assert projects["Website"]["client_id"] == northwind["id"] and projects["Website"]["active"]
+    assert projects["Support"]["status"] == "active"
+
+
+def test_a_gone_customer_s_projects_are_archived_with_it_and_come_back(
+    toggl_client: Toggl, toggl_emulator: Emulator
+) -> None:
+    sync_customers(toggl_client, WORKSPACE, CUSTOMERS)
+    sync_customers(toggl_client, WORKSPACE, [Customer("crm-2", "Contoso")])  # Northwind is gone
+    assert {p["name"]: p["active"] for p in toggl_emulator.projects(WORKSPACE)}["Website"] is False
+    report = sync_customers(toggl_client, WORKSPACE, CUSTOMERS)
+    assert report.restored == ["Northwind Traders"] and report.projects_created == []
+    assert {p["name"]: p["active"] for p in toggl_emulator.projects(WORKSPACE)}["Website"] is True
 
 
 def test_a_second_run_changes_nothing(toggl_client: Toggl) -> None:

@@ -27,9 +27,20 @@ def test_the_fixtures_need_no_conftest(pytester: pytest.Pytester) -> None:
         def test_the_seed_by_name(toggl_seed, toggl_user):
             assert toggl_user.api_token == toggl_seed.users["admin"].api_token
             assert toggl_seed.workspaces["premium"].id == 1001
+            assert toggl_seed.projects["relaunch"].client_id == toggl_seed.clients["acme"].id
+
+        def test_projects_too(toggl_http, toggl_emulator, toggl_seed):
+            acme = toggl_seed.clients["acme"].id
+            made = toggl_http.post("/workspaces/1001/projects", json={"name": "Site", "client_id": acme}).json()
+            toggl_http.delete(f"/workspaces/1001/clients/{acme}")
+            stored = {p["id"]: p for p in toggl_emulator.projects(1001)}
+            assert stored[made["id"]]["client_id"] is None and stored[made["id"]]["active"] is False
+            deleted = toggl_http.delete(f"/workspaces/1001/projects/{made['id']}")
+            assert deleted.json() == made["id"] and made["id"] not in {p["id"] for p in toggl_emulator.projects(1001)}
+            assert made["id"] in {p["id"] for p in toggl_emulator.projects(1001, deleted=True)}
         """,
     )
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=4)
 
 
 def test_limits_and_faults_per_test_module_and_class(pytester: pytest.Pytester) -> None:

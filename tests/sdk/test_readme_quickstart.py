@@ -43,7 +43,9 @@ def test_the_readme_quickstart_runs_against_the_emulator() -> None:
     lines = result.stdout.splitlines()
     assert lines[0] == "renamed: Quickstart Corp."
     assert lines[1] == "listed: ['Quickstart Corp.']"
-    assert lines[2] == "archived with projects: []"
-    assert lines[3] == "restored: True"
-    assert lines[4].startswith("deleted: No client with ID ")
-    assert lines[5] == "quota left this hour: 23"  # 30 minus the 7 requests above
+    assert lines[2] == "project: Website active"
+    assert lines[3] == "archived with projects: True"
+    assert lines[4] == "restored: True"
+    assert lines[5] == "project again: active"
+    assert lines[6].startswith("deleted: No client with ID ")
+    assert lines[7] == "quota left this hour: 20"  # 30 minus the 10 requests above

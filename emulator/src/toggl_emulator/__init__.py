@@ -1,4 +1,4 @@
-"""A stateful emulator of the Toggl Track API v9 Clients resource.
+"""A stateful emulator of the Toggl Track API v9 Clients and Projects resources.
 
 Written from what is known of the live API, never from the project's `openapi.yaml`: the contract
 runs exist to find where the two disagree.

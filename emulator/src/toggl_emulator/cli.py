@@ -15,7 +15,7 @@ DEFAULTS = ServeLimits()
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="toggl-emulator",
-        description="Serve a stateful emulator of the Toggl Track API v9 Clients resource.",
+        description="Serve a stateful emulator of the Toggl Track API v9 Clients and Projects resources.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1")

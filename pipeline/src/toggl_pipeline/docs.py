@@ -10,11 +10,14 @@ pdoc's pages are static HTML.
 
 from __future__ import annotations
 
+import html
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import yaml
 
 from .layout import Layout
 
@@ -24,7 +27,7 @@ INDEX = """<!DOCTYPE html>
 <body style="font-family: sans-serif; max-width: 40em; margin: 2em auto">
 <h1>toggl-track-client</h1>
 <ul>
-<li><a href="http/index.html">HTTP API reference</a>: the Clients resource of the Toggl Track API v9,
+<li><a href="http/index.html">HTTP API reference</a>: {title},
 as <code>openapi.yaml</code> describes it.</li>
 <li><a href="sdk/toggl_track_client.html">Python SDK reference</a>: <code>Toggl</code>,
 <code>AsyncToggl</code>, the models and the errors.</li>
@@ -47,7 +50,8 @@ def build(layout: Layout, out: Path) -> None:
          "--template-directory", str(TEMPLATES / "pdoc"), "--output-directory", str(out / "sdk")],
         check=True, capture_output=True,
     )  # fmt: skip
-    (out / "index.html").write_text(INDEX, encoding="utf-8")
+    title = html.escape(yaml.safe_load(layout.spec.read_text(encoding="utf-8"))["info"]["title"])
+    (out / "index.html").write_text(INDEX.format(title=title), encoding="utf-8")
 
 
 def main() -> None:
