@@ -74,7 +74,7 @@ lint: bootstrap ## Lint the spec (openapi-spec-validator, Redocly), our code (ru
 # --- tests --------------------------------------------------------------------------------------
 
 test: bootstrap lint check-generated ## The whole test suite (lint, drift check, pytest, contract)
-	$(RUN) pytest -n $(TEST_WORKERS)
+	$(RUN) pytest -n $(TEST_WORKERS) --dist loadgroup
 	$(MAKE) contract
 
 # --- the Toggl emulator -------------------------------------------------------------------------

@@ -20,6 +20,8 @@ pytestmark = [pytest.mark.contract, pytest.mark.slow]
         ("status", "undocumented status 410"),
         ("header", "X-Authorization-Missing=None"),
         ("auth", "a request without credentials answered 200"),
+        # A 401 with a body: the walk's one anonymous request fails the rule; schemathesis' own
+        # unauthenticated cases find what the spec declares (the generated phases, below).
         ("body-where-none", "declared without a body"),
         ("create-drops-notes", "shows notes=missing, the last write left"),
         (
@@ -39,14 +41,16 @@ def test_the_run_fails_against_a_drifting_server(
     deviation: str, evidence: str, tmp_path: Path
 ) -> None:
     with server(deviation) as drifting:
-        # The walk reaches every rule (about 145 requests); a budget of 200 leaves the generated
-        # phases a few cases of each operation.
+        # The walk reaches every rule (about 145 requests): it finds each drift but one, which
+        # the generated phases find in the budget's rest.
         result = contract(
             "run",
             base_url(drifting),
             tmp_path / "reports",
             TOGGL_CONTRACT_BUDGET="200",
-            TOGGL_CONTRACT_PHASES="walk,examples,coverage",
+            TOGGL_CONTRACT_PHASES="walk,examples,coverage"
+            if deviation == "body-where-none"
+            else "walk",
         )
     output = result.stdout + result.stderr
     assert result.returncode == 1, output[-4000:]

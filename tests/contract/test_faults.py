@@ -23,7 +23,7 @@ def junit(reports: Path) -> str:
 
 
 def test_a_storm_of_429s_is_waited_out(tmp_path: Path) -> None:
-    with server(seed=foreign_seed(tmp_path), args=("--rate-limit", "5")) as emulator:
+    with server(seed=foreign_seed(tmp_path), args=("--rate-limit", "20")) as emulator:
         url = base_url(emulator)
         before = workspace(url)
         result = contract(

@@ -65,7 +65,9 @@ def test_on_a_free_plan_s_budget_toggls_limits_hold_and_what_is_unreached_is_sai
     tmp_path: Path,
 ) -> None:
     seed = foreign_seed(tmp_path)
-    with server(seed=seed, args=("--rate-limit", "1", "--hourly-quota", "30")) as emulator:
+    # The Free plan's hourly quota; its throttle and the kit's pacing both twice Toggl's rate (one
+    # request a second), to keep the test short: the same limits, met the same way.
+    with server(seed=seed, args=("--rate-limit", "2", "--hourly-quota", "30")) as emulator:
         url = base_url(emulator)
         before = workspace(url)
         result = contract(
@@ -73,7 +75,7 @@ def test_on_a_free_plan_s_budget_toggls_limits_hold_and_what_is_unreached_is_sai
             url,
             tmp_path / "reports",
             TOGGL_CONTRACT_BUDGET="30",
-            TOGGL_CONTRACT_INTERVAL="1",
+            TOGGL_CONTRACT_INTERVAL="0.5",
         )
         assert workspace(url) == before
     output = result.stdout

@@ -14,7 +14,8 @@ from toggl_emulator.server import ServerProcess
 
 from tests.pipeline.clones import PYTHON, clone, edit, env, git, run
 
-pytestmark = pytest.mark.slow
+# One worker builds the distributions once for the whole module (`--dist loadgroup`).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("build")]
 
 WHEELS = (
     "toggl_track_client-0.1.0-py3-none-any.whl",

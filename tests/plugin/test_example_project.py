@@ -18,7 +18,8 @@ from toggl_pipeline.layout import Layout
 
 from tests.support import ROOT
 
-pytestmark = pytest.mark.slow
+# One worker builds the wheels once for the whole module (`--dist loadgroup`).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("wheels")]
 ACTION = ROOT / ".github" / "actions" / "contract-live" / "action.yml"
 
 
