@@ -218,7 +218,8 @@ class Client:
         raise_on_unexpected_status: bool | None = None,
     ) -> Self:
         """A copy with other settings for some calls; it shares the pacer, the quota and the
-        connection pool with this client (closing the copy closes neither)."""
+        connection pool with this client (closing the copy closes none of them; closing this
+        client closes the pool the copy used)."""
         changes: dict[str, Any] = {}
         if timeout is not None:
             changes["timeout"] = to_timeout(timeout)
@@ -294,12 +295,19 @@ class Client:
         return self._async_client
 
     def close(self) -> None:
+        """Close the connections; the client the copies came from closes theirs too (they share
+        one pool, which any of them may have opened)."""
         if self._client is not None:
             self._client.close()
+        if self._owner and self._shared.transport is not None:
+            self._shared.transport.close()
 
     async def aclose(self) -> None:
+        """The asynchronous `close`."""
         if self._async_client is not None:
             await self._async_client.aclose()
+        if self._owner and self._shared.async_transport is not None:
+            await self._shared.async_transport.aclose()
 
     def __enter__(self) -> Self:
         return self

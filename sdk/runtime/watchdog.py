@@ -60,14 +60,18 @@ class Watchdog:
         # request a thread switch, and ten checks a second cost nothing.
         with self._lock:
             while True:
-                now = time.monotonic()
-                for key, watch in list(self._watches.items()):
-                    if watch.deadline <= now:
-                        del self._watches[key]
-                        watch.fired = True
-                        with contextlib.suppress(OSError):
-                            watch.sock.shutdown(socket.SHUT_RDWR)
+                self._cut_expired(time.monotonic())
                 self._wake.wait(TICK)
+
+    def _cut_expired(self, now: float) -> None:
+        # A function of its own so that its loop variables die with it: left in `_run`'s frame,
+        # the last watch would keep its socket alive (and unclosed) for the thread's lifetime.
+        for key, watch in list(self._watches.items()):
+            if watch.deadline <= now:
+                del self._watches[key]
+                watch.fired = True
+                with contextlib.suppress(OSError):
+                    watch.sock.shutdown(socket.SHUT_RDWR)
 
 
 WATCHDOG = Watchdog()
