@@ -5,8 +5,10 @@
   a longer one is not slept through, the `RateLimitError` carries it), otherwise at least
   `rate_limit_min_wait` (the time Toggl's leaky bucket needs to drain a request) plus jitter.
 - 5xx and failures after the request may have reached the server (read timeouts, dropped
-  connections): retried for idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE), POST only with
-  `retry_post=True`; capped exponential backoff with full jitter.
+  connections): retried for idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE) and for the POSTs
+  the spec marks `x-toggl-idempotent` (reads by POST, archive, restore: their requests carry the
+  `RETRY_SAFE` extension), other POSTs only with `retry_post=True`; capped exponential backoff with
+  full jitter.
 - Failures before the request left (connect errors and timeouts): retried for every method.
 - 402 is never retried: neither an exhausted hourly quota nor a premium-only feature is fixed soon.
 """
@@ -24,6 +26,9 @@ import httpx
 from .constants import DEFAULT_MAX_RETRIES, MAX_RETRY_AFTER, RATE_LIMIT_MIN_WAIT
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+RETRY_SAFE = "toggl_retry_safe"
+"""A request extension: sending this request again changes nothing more (the generated operation
+modules set it on the POSTs the spec marks `x-toggl-idempotent`)."""
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout)
 MAYBE_SENT_ERRORS = (httpx.ReadTimeout, httpx.WriteTimeout, httpx.ReadError, httpx.WriteError,
@@ -105,6 +110,8 @@ class RetryPolicy:
 
     def _may_resend(self, request: httpx.Request) -> bool:
         """Whether a request that may have been processed can be sent again without harm."""
-        return request.method in IDEMPOTENT_METHODS or (
-            self.retry_post and request.method == "POST"
+        return (
+            request.method in IDEMPOTENT_METHODS
+            or bool(request.extensions.get(RETRY_SAFE))
+            or (self.retry_post and request.method == "POST")
         )

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 from toggl_emulator.server import EmulatorProcess
@@ -49,3 +50,40 @@ def test_the_readme_quickstart_runs_against_the_emulator() -> None:
     assert lines[5] == "project again: active"
     assert lines[6].startswith("deleted: No client with ID ")
     assert lines[7] == "quota left this hour: 20"  # 30 minus the 10 requests above
+
+
+def test_the_readme_s_method_table_says_what_each_method_sends_and_whether_it_is_resent(
+    spec: dict[str, Any],
+) -> None:
+    """Every operation has its row, with its request and what the runtime does after a 5xx."""
+    import importlib
+    import inspect
+
+    import httpx
+    from toggl_track_client._runtime.retry import RETRY_SAFE, RetryPolicy
+
+    readme = (ROOT / "README.md").read_text()
+    rows = {
+        cells[0].strip("` "): (cells[1].strip("` "), cells[2].strip())
+        for line in readme.splitlines()
+        if line.startswith("| `toggl.")
+        for cells in [line.strip("|").split("|")]
+    }
+    expected = {}
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if not isinstance(operation, dict) or "operationId" not in operation:
+                continue
+            tag = operation["tags"][0].lower()
+            snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in operation["operationId"])
+            module = importlib.import_module(f"toggl_track_client.api.{tag}.{snake}")
+            marked = "RETRY_SAFE" in inspect.getsource(module._get_kwargs)
+            request = httpx.Request(
+                method.upper(), "https://t.test", extensions={RETRY_SAFE: marked}
+            )
+            resent = RetryPolicy()._may_resend(request)
+            expected[f"toggl.{tag}.{operation['x-sdk-method']}"] = (
+                f"{method.upper()} {path.replace('{workspace_id}', '{wid}')}",
+                resent,
+            )
+    assert {name: (http, cell.startswith("yes")) for name, (http, cell) in rows.items()} == expected

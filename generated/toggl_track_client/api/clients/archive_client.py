@@ -23,6 +23,7 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["extensions"] = {_calls.RETRY_SAFE: True}  # x-toggl-idempotent
     return _kwargs
 
 
