@@ -30,7 +30,7 @@ def _open_connections(transport: httpx.BaseTransport | httpx.AsyncBaseTransport 
 def test_a_copy_s_connections_are_closed_with_the_client(toggl_server: RunningEmulator) -> None:
     with Toggl(api_token=ADMIN_TOKEN, base_url=toggl_server.base_url) as toggl:
         toggl.with_options(max_retries=0).clients.list(PREMIUM)
-        shared = toggl.low_level._shared.transport
+        shared = toggl.low_level._pool.transport
         assert _open_connections(shared) == 1
     assert _open_connections(shared) == 0
 
@@ -42,7 +42,7 @@ def test_closing_a_copy_leaves_the_parent_s_pool_usable(toggl_server: RunningEmu
     copy.close()
     assert client.get_httpx_client().get(f"/workspaces/{PREMIUM}/clients").status_code == 200
     client.close()
-    assert _open_connections(client._shared.transport) == 0
+    assert _open_connections(client._pool.transport) == 0
 
 
 def test_an_async_copy_s_connections_are_closed_with_the_client(
@@ -51,7 +51,7 @@ def test_an_async_copy_s_connections_are_closed_with_the_client(
     async def job() -> httpx.AsyncBaseTransport | None:
         async with AsyncToggl(api_token=ADMIN_TOKEN, base_url=toggl_server.base_url) as toggl:
             await toggl.with_options(max_retries=0).clients.list(PREMIUM)
-            shared = toggl.low_level._shared.async_transport
+            shared = toggl.low_level._pool.async_transport
             assert _open_connections(shared) == 1
         return shared
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import base64
+import subprocess
+import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -98,11 +101,12 @@ def test_with_options_changes_settings_and_shares_pacer_quota_and_connections() 
     assert toggl.low_level.max_retries == 2  # the original is unchanged
     quick.clients.get(1001, 5)
     assert toggl.quota.workspace is not None and toggl.quota.workspace.remaining == 9
-    assert quick.low_level._shared is toggl.low_level._shared  # pacer, quota, transports
+    low, copy = toggl.low_level, quick.low_level
+    assert (copy._family, copy._pool, copy._pacer) == (low._family, low._pool, low._pacer)
     quick.close()
     assert toggl.clients.get(1001, 5).id == 5  # closing a copy does not close the shared pool
     headers = toggl.low_level.with_headers({"X-Trace": "1"})
-    assert headers._shared is toggl.low_level._shared
+    assert headers._pool is toggl.low_level._pool and headers._family is toggl.low_level._family
 
 
 def test_the_async_client_is_built_the_same_way() -> None:
@@ -116,3 +120,78 @@ def test_a_low_level_client_can_be_wrapped() -> None:
     assert Toggl(low_level=low).low_level is low
     with pytest.raises(ValueError):
         Toggl(low_level=low, api_token="other")
+
+
+def test_with_options_takes_every_constructor_option_and_nothing_else() -> None:
+    script = Script(answer(200, CLIENT))
+    toggl = Toggl(api_token="t", base_url="https://t.test/api/v9", transport=script.transport())
+    with pytest.raises(
+        TypeError,
+        match=r"Toggl.with_options\(\) got unknown keyword argument 'max_retrys'; it takes base_url, timeout",
+    ):
+        toggl.with_options(max_retrys=0)  # type: ignore[call-arg]
+    with pytest.raises(
+        TypeError,
+        match=r"^Toggl got unknown keyword argument 'api_tokn'; it takes low_level, api_token",
+    ):
+        Toggl(api_tokn="t")  # type: ignore[call-arg]
+    paced = toggl.with_options(max_requests_per_second=2.0)
+    assert paced.low_level._pacer.interval == 0.5 and toggl.low_level._pacer.interval == 0
+    assert paced.low_level._pool is toggl.low_level._pool  # a pacer of its own, the same pool
+    other = Script(answer(200, CLIENT))
+    elsewhere = toggl.with_options(transport=other.transport(), base_url="https://u.test/api/v9")
+    assert elsewhere.clients.get(1001, 5).id == 5
+    assert [str(r.url) for r in other.requests] == [
+        "https://u.test/api/v9/workspaces/1001/clients/5"
+    ]
+    assert script.requests == []  # the parent's transport was not used
+
+
+def test_closing_the_client_closes_a_copy_s_own_pool() -> None:
+    closed: list[str] = []
+
+    class Recording(httpx.MockTransport):
+        def close(self) -> None:
+            closed.append("closed")
+
+    toggl = Toggl(api_token="t", base_url="https://t.test/api/v9")
+    copy = toggl.with_options(transport=Recording(lambda request: answer(200, CLIENT)))
+    copy.clients.get(1001, 5)
+    copy.close()
+    assert closed == []  # a copy closes nothing ...
+    toggl.close()
+    assert closed == ["closed"]  # ... the client it came from closes what the copy opened
+
+
+def test_a_copy_s_repr_shows_what_it_changed_and_no_secret() -> None:
+    toggl = Toggl(api_token="secret-token", base_url="https://t.test/api/v9")
+    assert (
+        repr(toggl)
+        == "Toggl(AuthenticatedClient(api_token=<hidden>, base_url='https://t.test/api/v9'))"
+    )
+    copy = toggl.with_options(max_retries=0, headers={"Authorization": "Bearer secret-too"})
+    assert repr(copy) == (
+        "Toggl(AuthenticatedClient(api_token=<hidden>, base_url='https://t.test/api/v9', "
+        "max_retries=0, headers=<Authorization>))"
+    )
+    assert "secret" not in repr(copy)
+
+
+@pytest.mark.slow
+def test_mypy_strict_refuses_a_misspelt_option(tmp_path: Path) -> None:
+    user_code = tmp_path / "user_code.py"
+    user_code.write_text(
+        "from toggl_track_client import Toggl\n"
+        "toggl = Toggl(api_token='t', max_retries=1)\n"
+        "toggl.with_options(timeout=5, max_requests_per_second=1.0, deadline=None)\n"
+        "toggl.with_options(max_retrys=0)\n"
+        "toggl.with_options(max_retries='0')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental",
+         f"--cache-dir={tmp_path / 'cache'}", str(user_code)],
+        capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
+    assert [line.split(":")[1] for line in errors] == ["4", "5"], result.stdout
+    assert '"max_retrys"' in errors[0]

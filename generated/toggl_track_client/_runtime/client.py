@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import os
 import ssl
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from types import EllipsisType
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Self, TypedDict, Unpack
 
 import httpx
@@ -50,14 +49,38 @@ def to_timeout(value: httpx.Timeout | float | int | None, where: str = "timeout"
     return httpx.Timeout(float(value))
 
 
-@dataclass
-class _Shared:
-    """What a client and its `with_options` copies share: pacer, quota, connection pools."""
+class _Pool:
+    """The transports (connection pools) a client and its copies send through, built on first use."""
 
-    pacer: Pacer
+    def __init__(
+        self,
+        verify_ssl: str | bool | ssl.SSLContext,
+        transport: httpx.BaseTransport | None,
+        async_transport: httpx.AsyncBaseTransport | None,
+    ) -> None:
+        self.verify_ssl = verify_ssl
+        self.transport = transport
+        self.async_transport = async_transport
+
+    def sync(self) -> httpx.BaseTransport:
+        if self.transport is None:
+            self.transport = httpx.HTTPTransport(verify=self.verify_ssl)
+        return self.transport
+
+    def asynchronous(self) -> httpx.AsyncBaseTransport:
+        if self.async_transport is None:
+            self.async_transport = httpx.AsyncHTTPTransport(verify=self.verify_ssl)
+        return self.async_transport
+
+
+@dataclass
+class _Family:
+    """What a client and its `with_options` copies share: the quota, and every pool any of them
+    opened (a copy with its own transport or `verify_ssl` has a pool of its own), which the client
+    they all came from closes."""
+
     quota: Quota = field(default_factory=Quota)
-    transport: httpx.BaseTransport | None = None
-    async_transport: httpx.AsyncBaseTransport | None = None
+    pools: list[_Pool] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -70,7 +93,6 @@ class _Settings:
     retry_post: bool
     headers: Mapping[str, str]
     cookies: Mapping[str, str]
-    verify_ssl: str | bool | ssl.SSLContext
     follow_redirects: bool
     httpx_args: Mapping[str, Any]
     raise_on_unexpected_status: bool
@@ -80,7 +102,8 @@ class _Settings:
 
 
 class ClientOptions(TypedDict, total=False):
-    """The keyword arguments every client takes (see `Client`)."""
+    """The keyword arguments every client takes (see `Client`), in its constructor and in
+    `with_options`."""
 
     base_url: str | None
     timeout: httpx.Timeout | float
@@ -99,6 +122,75 @@ class ClientOptions(TypedDict, total=False):
     raise_on_unexpected_status: bool
 
 
+OPTION_NAMES = tuple(ClientOptions.__annotations__)
+# A copy given one of these sends through a pool of its own; the others keep the parent's.
+_POOL_OPTIONS = frozenset({"transport", "async_transport", "verify_ssl"})
+_DEFAULTS: dict[str, Any] = {
+    "base_url": None, "timeout": DEFAULT_TIMEOUT, "deadline": DEFAULT_DEADLINE,
+    "max_response_bytes": DEFAULT_MAX_RESPONSE_BYTES, "max_retries": DEFAULT_MAX_RETRIES,
+    "retry_post": False, "max_requests_per_second": None, "transport": None,
+    "async_transport": None, "headers": None, "cookies": None, "verify_ssl": True,
+    "follow_redirects": False, "httpx_args": None, "raise_on_unexpected_status": False,
+}  # fmt: skip
+
+
+CREDENTIALS = ("api_token", "email", "password")
+
+
+def check_options(options: Mapping[str, Any], owner: str, *, also: Sequence[str] = ()) -> None:
+    """Refuse what is not an option (a `TypeError`, as Python does), naming the class used."""
+    unknown = sorted(set(options) - set(OPTION_NAMES) - set(also))
+    if unknown:
+        raise TypeError(
+            f"{owner} got unknown keyword argument{'s' * (len(unknown) > 1)} "
+            f"{', '.join(map(repr, unknown))}; it takes {', '.join((*also, *OPTION_NAMES))}"
+        )
+
+
+def _shown(name: str, value: Any) -> str:
+    """An option as `repr` shows it: header and cookie names only (a header may hold a secret)."""
+    if name in ("headers", "cookies"):
+        return f"{name}=<{', '.join(value)}>"
+    if name in ("transport", "async_transport"):
+        return f"{name}={type(value).__name__}"
+    return f"{name}={value!r}"
+
+
+def _settings(options: Mapping[str, Any]) -> tuple[_Settings, _Pool]:
+    """The settings and the (unopened) pool that these options describe."""
+    args = dict(options["httpx_args"] or {})
+    timeout = options["timeout"]
+    if "timeout" in args:
+        timeout = to_timeout(args.pop("timeout"), "httpx_args['timeout']")
+    transport = options["transport"] or args.pop("transport", None)
+    async_transport = options["async_transport"] or args.pop("async_transport", None)
+    # One transport may serve both sides (httpx.MockTransport does), or only one of them.
+    if async_transport is None and isinstance(transport, httpx.AsyncBaseTransport):
+        async_transport = transport
+    sync_transport = transport if isinstance(transport, httpx.BaseTransport) else None
+    unsupported = sorted(set(args) & set(_MANAGED_ARGS))
+    if unsupported:
+        raise ValueError(f"pass {', '.join(unsupported)} as keyword arguments, not in httpx_args")
+    deadline = options["deadline"]
+    if deadline is not None and deadline <= 0:
+        raise ValueError("deadline must be positive (or None for no bound)")
+    settings = _Settings(
+        base_url=(options["base_url"] or os.environ.get("TOGGL_API_URL") or LIVE_API_URL).rstrip("/"),
+        timeout=to_timeout(timeout),
+        deadline=deadline,
+        max_response_bytes=options["max_response_bytes"],
+        max_retries=options["max_retries"],
+        retry_post=options["retry_post"],
+        headers=dict(options["headers"] or {}),
+        cookies=dict(options["cookies"] or {}),
+        follow_redirects=options["follow_redirects"],
+        httpx_args=args,
+        raise_on_unexpected_status=options["raise_on_unexpected_status"],
+    )
+    settings.policy()  # validates max_retries now, not at the first call
+    return settings, _Pool(options["verify_ssl"], sync_transport, async_transport)
+
+
 class Client:
     """A client without credentials (every Toggl operation needs them: see `AuthenticatedClient`).
 
@@ -110,7 +202,8 @@ class Client:
       (default 60; None: no bound).
     - `max_response_bytes`: the largest answer read (default 64 MiB; None: no limit); a larger one
       raises `ResponseTooLargeError`.
-    - `max_retries` (default 2; 0 turns retries off), `retry_post` (retry POST after a 5xx or a lost answer).
+    - `max_retries` (default 2; 0 turns retries off), `retry_post` (retry every POST after a 5xx or
+      a lost answer, not only those the spec marks safe).
     - `max_requests_per_second`: an optional pacer (`TOGGL_SAFE_RATE` = 1.0 is Toggl's safe rate).
     - `transport` / `async_transport`: the httpx transport to send through (wrapped, not replaced,
       by the retry layer; an async one given as `transport` serves the async client); `headers`,
@@ -119,62 +212,13 @@ class Client:
     - `raise_on_unexpected_status`: `*_detailed` calls raise `UnexpectedStatus` for an undocumented status.
     """
 
-    def __init__(
-        self,
-        *,
-        base_url: str | None = None,
-        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
-        deadline: float | None = DEFAULT_DEADLINE,
-        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        retry_post: bool = False,
-        max_requests_per_second: float | None = None,
-        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
-        async_transport: httpx.AsyncBaseTransport | None = None,
-        headers: Mapping[str, str] | None = None,
-        cookies: Mapping[str, str] | None = None,
-        verify_ssl: str | bool | ssl.SSLContext = True,
-        follow_redirects: bool = False,
-        httpx_args: Mapping[str, Any] | None = None,
-        raise_on_unexpected_status: bool = False,
-    ) -> None:
+    def __init__(self, **options: Unpack[ClientOptions]) -> None:
+        check_options(options, type(self).__name__)
         setup_from_environment()
-        args = dict(httpx_args or {})
-        if "timeout" in args:
-            timeout = to_timeout(args.pop("timeout"), "httpx_args['timeout']")
-        transport = transport or args.pop("transport", None)
-        async_transport = async_transport or args.pop("async_transport", None)
-        # One transport may serve both sides (httpx.MockTransport does), or only one of them.
-        if async_transport is None and isinstance(transport, httpx.AsyncBaseTransport):
-            async_transport = transport
-        sync_transport = transport if isinstance(transport, httpx.BaseTransport) else None
-        unsupported = sorted(set(args) & set(_MANAGED_ARGS))
-        if unsupported:
-            raise ValueError(
-                f"pass {', '.join(unsupported)} as keyword arguments, not in httpx_args"
-            )
-        if deadline is not None and deadline <= 0:
-            raise ValueError("deadline must be positive (or None for no bound)")
-        self._settings = _Settings(
-            base_url=(base_url or os.environ.get("TOGGL_API_URL") or LIVE_API_URL).rstrip("/"),
-            timeout=to_timeout(timeout),
-            deadline=deadline,
-            max_response_bytes=max_response_bytes,
-            max_retries=max_retries,
-            retry_post=retry_post,
-            headers=dict(headers or {}),
-            cookies=dict(cookies or {}),
-            verify_ssl=verify_ssl,
-            follow_redirects=follow_redirects,
-            httpx_args=args,
-            raise_on_unexpected_status=raise_on_unexpected_status,
-        )
-        self._settings.policy()  # validates max_retries now, not at the first call
-        self._shared = _Shared(
-            Pacer(max_requests_per_second),
-            transport=sync_transport,
-            async_transport=async_transport,
-        )
+        self._options: dict[str, Any] = {**_DEFAULTS, **options}
+        self._settings, self._pool = _settings(self._options)
+        self._pacer = Pacer(self._options["max_requests_per_second"])
+        self._family = _Family(pools=[self._pool])
         self._owner = True
         self._client: httpx.Client | None = None
         self._async_client: httpx.AsyncClient | None = None
@@ -204,40 +248,30 @@ class Client:
     @property
     def quota(self) -> Quota:
         """Toggl's hourly quota as the last responses reported it (shared with every copy)."""
-        return self._shared.quota
+        return self._family.quota
 
     # --- copies -------------------------------------------------------------------------------
 
-    def with_options(
-        self,
-        *,
-        timeout: httpx.Timeout | float | None = None,
-        deadline: float | None | EllipsisType = ...,
-        max_retries: int | None = None,
-        retry_post: bool | None = None,
-        headers: Mapping[str, str] | None = None,
-        raise_on_unexpected_status: bool | None = None,
-    ) -> Self:
-        """A copy with other settings for some calls; it shares the pacer, the quota and the
-        connection pool with this client (closing the copy closes none of them; closing this
-        client closes the pool the copy used)."""
-        changes: dict[str, Any] = {}
-        if timeout is not None:
-            changes["timeout"] = to_timeout(timeout)
-        if deadline is not ...:
-            changes["deadline"] = deadline
-        if max_retries is not None:
-            changes["max_retries"] = max_retries
-        if retry_post is not None:
-            changes["retry_post"] = retry_post
-        if headers is not None:
-            changes["headers"] = {**self._settings.headers, **headers}
-        if raise_on_unexpected_status is not None:
-            changes["raise_on_unexpected_status"] = raise_on_unexpected_status
+    def with_options(self, **changes: Unpack[ClientOptions]) -> Self:
+        """A copy with other options for some calls: the constructor's keyword arguments, the
+        others as they are here (`headers` are added to these). The copy shares the quota, the
+        pacer (unless given `max_requests_per_second`) and the connection pool (unless given a
+        transport or `verify_ssl`); closing it closes nothing, closing this client closes every
+        pool its copies opened."""
+        check_options(changes, f"{type(self).__name__}.with_options()")
+        added = changes.get("headers")
+        if added:
+            changes["headers"] = {**self._settings.headers, **added}
+        options = {**self._options, **changes}
         copy = object.__new__(type(self))
         copy.__dict__.update(self.__dict__)
-        copy._settings = replace(self._settings, **changes)
-        copy._settings.policy()
+        copy._options = options
+        copy._settings, pool = _settings(options)
+        if _POOL_OPTIONS & set(changes):
+            copy._pool = pool
+            self._family.pools.append(pool)
+        if "max_requests_per_second" in changes:
+            copy._pacer = Pacer(options["max_requests_per_second"])
         copy._owner = False
         copy._client = copy._async_client = None
         return copy
@@ -270,11 +304,8 @@ class Client:
     def get_httpx_client(self) -> httpx.Client:
         """The underlying `httpx.Client`, with the retry layer, built on first use."""
         if self._client is None:
-            shared = self._shared
-            if shared.transport is None:
-                shared.transport = httpx.HTTPTransport(verify=self._settings.verify_ssl)
             transport = RetryTransport(
-                shared.transport, self._settings.policy(), shared.quota, shared.pacer,
+                self._pool.sync(), self._settings.policy(), self._family.quota, self._pacer,
                 deadline=self._settings.deadline, owns_inner=self._owner,
                 max_response_bytes=self._settings.max_response_bytes,
             )  # fmt: skip
@@ -284,11 +315,8 @@ class Client:
     def get_async_httpx_client(self) -> httpx.AsyncClient:
         """The underlying `httpx.AsyncClient`, with the retry layer, built on first use."""
         if self._async_client is None:
-            shared = self._shared
-            if shared.async_transport is None:
-                shared.async_transport = httpx.AsyncHTTPTransport(verify=self._settings.verify_ssl)
             transport = AsyncRetryTransport(
-                shared.async_transport, self._settings.policy(), shared.quota, shared.pacer,
+                self._pool.asynchronous(), self._settings.policy(), self._family.quota, self._pacer,
                 deadline=self._settings.deadline, owns_inner=self._owner,
                 max_response_bytes=self._settings.max_response_bytes,
             )  # fmt: skip
@@ -300,15 +328,19 @@ class Client:
         one pool, which any of them may have opened)."""
         if self._client is not None:
             self._client.close()
-        if self._owner and self._shared.transport is not None:
-            self._shared.transport.close()
+        if self._owner:
+            for pool in self._family.pools:
+                if pool.transport is not None:
+                    pool.transport.close()
 
     async def aclose(self) -> None:
         """The asynchronous `close`."""
         if self._async_client is not None:
             await self._async_client.aclose()
-        if self._owner and self._shared.async_transport is not None:
-            await self._shared.async_transport.aclose()
+        if self._owner:
+            for pool in self._family.pools:
+                if pool.async_transport is not None:
+                    await pool.async_transport.aclose()
 
     def __enter__(self) -> Self:
         return self
@@ -322,8 +354,16 @@ class Client:
     async def __aexit__(self, *args: object) -> None:
         await self.aclose()
 
+    def _options_repr(self) -> str:
+        """`base_url` and every option not at its default (a copy shows what it changed)."""
+        shown = [f"base_url={self.base_url!r}"]
+        for name, value in self._options.items():
+            if name != "base_url" and value is not _DEFAULTS[name] and value != _DEFAULTS[name]:
+                shown.append(_shown(name, value))
+        return ", ".join(shown)
+
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r})"
+        return f"{type(self).__name__}({self._options_repr()})"
 
 
 class AuthenticatedClient(Client):
@@ -341,6 +381,7 @@ class AuthenticatedClient(Client):
         password: str | None = None,
         **options: Unpack[ClientOptions],
     ) -> None:
+        check_options(options, type(self).__name__, also=CREDENTIALS)
         if api_token is None and email is None:
             api_token = os.environ.get("TOGGL_API_TOKEN")
         if (api_token is None) == (email is None):
@@ -360,4 +401,4 @@ class AuthenticatedClient(Client):
 
     def __repr__(self) -> str:
         who = f"email={self.email!r}" if self.email else "api_token=<hidden>"
-        return f"{type(self).__name__}({who}, base_url={self.base_url!r})"
+        return f"{type(self).__name__}({who}, {self._options_repr()})"

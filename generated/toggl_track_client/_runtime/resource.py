@@ -14,7 +14,7 @@ from typing import Any, Protocol, Self, TypeVar, Unpack
 
 import httpx
 
-from .client import AuthenticatedClient, Client, ClientOptions
+from .client import CREDENTIALS, AuthenticatedClient, Client, ClientOptions, check_options
 from .exceptions import error_for
 from .quota import Quota
 
@@ -121,6 +121,7 @@ class ResourceClient:
         low_level: AuthenticatedClient | None = None,
         **options: Unpack[ClientOptions],
     ) -> None:
+        check_options(options, type(self).__name__, also=("low_level", *CREDENTIALS))
         if low_level is not None and (api_token or email or password or options):
             raise ValueError("give either low_level, or credentials and options")
         self.low_level = low_level or AuthenticatedClient(
@@ -137,9 +138,12 @@ class ResourceClient:
         """Toggl's hourly quota as the last responses reported it, per scope."""
         return self.low_level.quota
 
-    def with_options(self, **changes: Any) -> Self:
-        """A copy for some calls (`max_retries`, `timeout`, `deadline`, `retry_post`, `headers`),
-        sharing this client's pacer, quota and connections."""
+    def with_options(self, **changes: Unpack[ClientOptions]) -> Self:
+        """A copy for some calls with other options (those the constructor takes: `max_retries`,
+        `timeout`, `deadline`, `retry_post`, `headers`, ...), sharing this client's quota, pacer and
+        connections (see `AuthenticatedClient.with_options`). Closing this client closes what the
+        copy opened."""
+        check_options(changes, f"{type(self).__name__}.with_options()")
         copy = object.__new__(type(self))
         copy.low_level = self.low_level.with_options(**changes)
         copy._bind()
