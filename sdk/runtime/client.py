@@ -174,7 +174,9 @@ def _settings(options: Mapping[str, Any]) -> tuple[_Settings, _Pool]:
     if deadline is not None and deadline <= 0:
         raise ValueError("deadline must be positive (or None for no bound)")
     settings = _Settings(
-        base_url=(options["base_url"] or os.environ.get("TOGGL_API_URL") or LIVE_API_URL).rstrip("/"),
+        base_url=(options["base_url"] or os.environ.get("TOGGL_API_URL") or LIVE_API_URL).rstrip(
+            "/"
+        ),
         timeout=to_timeout(timeout),
         deadline=deadline,
         max_response_bytes=options["max_response_bytes"],

@@ -26,7 +26,14 @@ from typing import Any
 import httpx
 
 from .constants import DEFAULT_MAX_RESPONSE_BYTES
-from .exceptions import APIConnectionError, APITimeoutError, ResponseTooLargeError
+from .exceptions import (
+    ATTEMPTS,
+    APIConnectionError,
+    APITimeoutError,
+    ResponseTooLargeError,
+    describe,
+    timed_out,
+)
 from .logs import logger
 from .pacing import Pacer
 from .quota import Quota
@@ -67,8 +74,8 @@ class _Call:
 
     def expired(self) -> APITimeoutError:
         return APITimeoutError(
-            f"{self.request.method} {self.request.url} did not complete within the call's "
-            f"deadline of {self._deadline_seconds:g} s (attempt {self.attempt + 1})"
+            f"{describe(self.request)} did not complete within the call's deadline of "
+            f"{self._deadline_seconds:g} s (attempt {self.attempt + 1}). Allow more with deadline="
         )
 
     def cap_timeouts(self) -> None:
@@ -94,7 +101,7 @@ class _Call:
 
     def too_large(self, size: int) -> ResponseTooLargeError:
         return ResponseTooLargeError(
-            f"{self.request.method} {self.request.url}: the answer is over the limit of "
+            f"{describe(self.request)}: the answer is over the limit of "
             f"{self.max_response_bytes} bytes ({size} bytes so far); raise `max_response_bytes` "
             "if this is expected",
             limit=self.max_response_bytes or 0,
@@ -108,8 +115,12 @@ class _Call:
         if retry is not None and self.fits(retry.wait):
             return self._log(retry)
         if isinstance(error, httpx.TimeoutException):
-            raise APITimeoutError(f"no response in time: {error}") from error
-        raise APIConnectionError(f"connection failed: {error}") from error
+            raise timed_out(
+                self.request, error, attempts=self.attempt + 1, deadline=self._deadline_seconds
+            ) from error
+        raise APIConnectionError(
+            f"{describe(self.request)}: connection failed on attempt {self.attempt + 1}: {error}"
+        ) from error
 
     def after_response(self, response: httpx.Response) -> Retry | None:
         retry = self.policy.after_response(self.request, response, self.attempt)
@@ -120,7 +131,9 @@ class _Call:
         return self._log(retry)
 
     def settle(self, response: httpx.Response) -> httpx.Response:
-        """A 404 to a DELETE whose earlier attempt may have deleted: the delete is done."""
+        """The call's answer, with its attempt count; a 404 to a DELETE whose earlier attempt may
+        have deleted means the delete is done."""
+        response.extensions[ATTEMPTS] = self.attempt + 1
         if self.request.method == "DELETE" and response.status_code == 404 and self._maybe_done:
             logger.info(
                 "%s %s answered 404 after an attempt that may have succeeded: taken as deleted",
@@ -132,7 +145,7 @@ class _Call:
                 headers={k: v for k, v in response.headers.items() if k.lower() != "content-length"
                          and k.lower() != "content-type"},
                 request=self.request,
-                extensions={"toggl_deleted_on_retry": True},
+                extensions={"toggl_deleted_on_retry": True, ATTEMPTS: self.attempt + 1},
             )  # fmt: skip
         return response
 
@@ -183,7 +196,7 @@ class _BoundedStream(httpx.SyncByteStream):
         except httpx.TransportError as error:
             if watch is not None and watch[1].fired:
                 raise call.expired() from None
-            raise _translated(error) from error
+            raise _translated(error, call) from error
         finally:
             if watch is not None:
                 WATCHDOG.unwatch(watch[0])
@@ -214,7 +227,7 @@ class _AsyncBoundedStream(httpx.AsyncByteStream):
             except TimeoutError:
                 raise self._call.expired() from None
             except httpx.TransportError as error:
-                raise _translated(error) from error
+                raise _translated(error, self._call) from error
             size += len(chunk)
             if limit is not None and size > limit:
                 raise self._call.too_large(size)
@@ -224,11 +237,15 @@ class _AsyncBoundedStream(httpx.AsyncByteStream):
         await self._inner.aclose()
 
 
-def _translated(error: httpx.TransportError) -> APIConnectionError:
+def _translated(error: httpx.TransportError, call: _Call) -> APIConnectionError:
     """A transport error while a body was read, as this package's error."""
     if isinstance(error, httpx.TimeoutException):
-        return APITimeoutError(f"no response in time: {error}")
-    return APIConnectionError(f"connection failed while reading the answer: {error}")
+        return timed_out(
+            call.request, error, attempts=call.attempt + 1, deadline=call._deadline_seconds
+        )
+    return APIConnectionError(
+        f"{describe(call.request)}: connection failed while reading the answer: {error}"
+    )
 
 
 def _socket_of(response: httpx.Response) -> socket.socket | None:

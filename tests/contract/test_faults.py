@@ -91,19 +91,19 @@ def test_sigint_then_sigterm_during_cleanup_still_deletes_everything(tmp_path: P
             "TOGGL_CONTRACT_REPORTS": str(reports), "TOGGL_CONTRACT_INTERVAL": "0", "TOGGL_CONTRACT_SEED": "1", "TOGGL_CONTRACT_BUDGET": "250",
             "PYTHONUNBUFFERED": "1",
         }  # fmt: skip
-        run = subprocess.Popen(
+        with subprocess.Popen(
             [sys.executable, "-m", "toggl_contract", "live"], cwd=ROOT, env=environment,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
-        assert run.stdout is not None
-        for line in run.stdout:
-            if "two more clients" in line:  # two clients of the run exist now
-                break
-        run.send_signal(signal.SIGINT)
-        time.sleep(0.5)  # cleanup has begun: each request takes 0.3 s
-        run.send_signal(signal.SIGTERM)
-        output = run.stdout.read()
-        run.wait(timeout=120)
+        ) as run:  # fmt: skip
+            assert run.stdout is not None
+            for line in run.stdout:
+                if "two more clients" in line:  # two clients of the run exist now
+                    break
+            run.send_signal(signal.SIGINT)
+            time.sleep(0.5)  # cleanup has begun: each request takes 0.3 s
+            run.send_signal(signal.SIGTERM)
+            output = run.stdout.read()
+            run.wait(timeout=120)
         after = workspace(url)
     assert run.returncode == 130, output[-3000:]
     assert "during cleanup: finishing it first" in output

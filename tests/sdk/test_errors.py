@@ -34,9 +34,10 @@ NGINX_429 = (
 
 
 def toggl(script: Script, **options: object) -> Toggl:
+    options = {"max_retries": 0, **options}
     return Toggl(
         api_token="t", base_url="https://t.test/api/v9", transport=script.transport(),
-        max_retries=0, **options,  # type: ignore[arg-type]
+        **options,  # type: ignore[arg-type]
     )  # fmt: skip
 
 
@@ -161,3 +162,74 @@ def test_transport_errors_are_ours_for_typed_and_raw_calls(
         toggl(Script(failure)).clients.get(1001, 5)
     with pytest.raises(error):
         get_client.sync_detailed(1001, 5, client=toggl(Script(failure)).low_level)
+
+
+# --- what an error says: which call, and what to do where the cause is recognisable -------------
+
+
+def test_an_error_names_the_operation_method_and_url_and_no_credentials() -> None:
+    script = Script(answer(404, "No client with ID 5 was found"))
+    client = Toggl(
+        api_token="secret-token", base_url="https://user:secret-pass@t.test/api/v9",
+        transport=script.transport(), max_retries=0,
+    )  # fmt: skip
+    with pytest.raises(NotFoundError) as raised:
+        client.clients.get(1001, 5)
+    text = str(raised.value)
+    assert text == (
+        "404: No client with ID 5 was found, from getClient "
+        "(GET https://t.test/api/v9/workspaces/1001/clients/5)"
+    )
+    assert "secret" not in text and raised.value.message == "No client with ID 5 was found"
+
+
+def test_a_404_from_a_base_url_without_the_api_path_says_to_check_base_url() -> None:
+    from toggl_emulator import Emulator, EmulatorOptions
+    from toggl_emulator.transport import BASE_URL, EmulatorTransport
+
+    from tests.support import ADMIN_TOKEN, PREMIUM
+
+    transport = EmulatorTransport(Emulator(EmulatorOptions()))
+    wrong = BASE_URL.removesuffix("/api/v9")
+    client = Toggl(api_token=ADMIN_TOKEN, base_url=wrong, transport=transport)
+    with client, pytest.raises(NotFoundError, match=r"lacks /api/v9: check base_url"):
+        client.clients.list(PREMIUM)
+
+
+def test_a_bare_not_found_from_an_unknown_route_says_to_check_base_url() -> None:
+    script = Script(answer(404, "404 page not found"))
+    with pytest.raises(NotFoundError, match="knows no such route: check base_url"):
+        toggl(script).clients.list(1001)
+
+
+def test_a_429_after_every_retry_says_how_many_attempts_and_how_to_pace(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("toggl_track_client._runtime.transport.time.sleep", lambda s: None)
+    script = Script(*[answer(429, "Too Many Requests", **{"Retry-After": "1"})] * 3)
+    with pytest.raises(RateLimitError) as raised:
+        toggl(script, max_retries=2).clients.get(1001, 5)
+    assert len(script.requests) == 3
+    assert "Still throttled after 3 attempts; the server asks to wait 1 s" in str(raised.value)
+    assert "max_requests_per_second=TOGGL_SAFE_RATE" in str(raised.value)
+
+
+def test_a_timeout_says_which_timeout_after_how_many_attempts_and_the_knobs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("toggl_track_client._runtime.transport.time.sleep", lambda s: None)
+    script = Script(*[httpx.ReadTimeout("slow")] * 3)
+    with pytest.raises(APITimeoutError) as raised:
+        toggl(script, max_retries=2, timeout=7, deadline=50).clients.get(1001, 5)
+    assert str(raised.value) == (
+        "getClient (GET https://t.test/api/v9/workspaces/1001/clients/5): no response within the "
+        "read timeout of 7 s (attempt 3, a deadline of 50 s). Allow more time per attempt with "
+        "timeout=, or for the whole call with deadline="
+    )
+
+
+def test_an_exhausted_quota_says_when_it_frees_requests() -> None:
+    headers = {"X-Toggl-Quota-Remaining": "0", "X-Toggl-Quota-Resets-In": "1234"}
+    script = Script(answer(402, "You have hit your hourly quota", **headers))
+    with pytest.raises(QuotaExceededError, match="frees requests again in 1234 s"):
+        toggl(script).clients.get(1001, 5)

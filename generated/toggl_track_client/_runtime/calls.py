@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from .exceptions import OPERATION as OPERATION  # the generated modules name each request's call
 from .exceptions import APIResponseValidationError, UnexpectedStatus, error_for, raise_for_status
 from .retry import RETRY_SAFE as RETRY_SAFE  # the generated modules mark retry-safe POSTs
 from .validation import Mismatch, check

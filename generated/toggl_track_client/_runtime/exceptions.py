@@ -42,6 +42,32 @@ from .retry import parse_retry_after
 
 WRONG_CREDENTIALS = "Incorrect username and/or password"
 NAME_TAKEN = "Name has already been taken"
+OPERATION = "toggl_operation"
+"""A request extension: the spec's `operationId` of the call (the generated modules set it)."""
+ATTEMPTS = "toggl_attempts"
+"""A response extension: how many attempts the call made (the retry transport sets it)."""
+API_PATH = "/api/v9/"
+_ROUTE_NOT_FOUND = ("Not Found", "404 page not found", "")
+
+
+def describe(request: httpx.Request) -> str:
+    """Which call a request is: `getClient (GET https://.../clients/5)`, with no credentials."""
+    url = request.url.copy_with(username=None, password=None)
+    where = f"{request.method} {url}"
+    operation = request.extensions.get(OPERATION)
+    return f"{operation} ({where})" if operation else where
+
+
+def attempts_of(response: httpx.Response) -> int:
+    attempts = response.extensions.get(ATTEMPTS)
+    return attempts if isinstance(attempts, int) else 1
+
+
+def _request_of(response: httpx.Response | None) -> httpx.Request | None:
+    try:
+        return None if response is None else response.request
+    except RuntimeError:  # a response built by hand, with no request
+        return None
 
 
 class TogglError(Exception):
@@ -81,10 +107,21 @@ class APIStatusError(TogglError):
     def __init__(
         self, status_code: int, message: str, response: httpx.Response | None = None
     ) -> None:
-        super().__init__(f"{status_code}: {message}" if message else str(status_code))
         self.status_code = status_code
         self.message = message
         self.response = response
+        text = f"{status_code}: {message}" if message else str(status_code)
+        request = _request_of(response)
+        if request is not None and response is not None:
+            text += f", from {describe(request)}"
+            hint = self.hint(request, response)
+            if hint:
+                text += f". {hint}"
+        super().__init__(text)
+
+    def hint(self, request: httpx.Request, response: httpx.Response) -> str:
+        """What to do about it, where the cause is recognisable (the subclasses know theirs)."""
+        return ""
 
 
 class BadRequestError(APIStatusError):
@@ -115,9 +152,13 @@ class QuotaExceededError(PaymentRequiredError):
         remaining: int = 0,
         resets_in: int | None = None,
     ) -> None:
-        super().__init__(status_code, message, response)
         self.remaining = remaining
         self.resets_in = resets_in
+        super().__init__(status_code, message, response)
+
+    def hint(self, request: httpx.Request, response: httpx.Response) -> str:
+        when = "" if self.resets_in is None else f" in {self.resets_in} s"
+        return f"The hourly request quota is used up; it frees requests again{when}"
 
 
 class PremiumRequiredError(PaymentRequiredError):
@@ -129,7 +170,17 @@ class PermissionDeniedError(APIStatusError):
 
 
 class NotFoundError(APIStatusError):
-    """404: no such resource."""
+    """404: no such resource (or, with a bare "Not Found", no such route: check `base_url`)."""
+
+    def hint(self, request: httpx.Request, response: httpx.Response) -> str:
+        if API_PATH not in request.url.path:
+            return (
+                f"The path lacks {API_PATH.rstrip('/')}: check base_url (Toggl's is "
+                "https://api.track.toggl.com/api/v9)"
+            )
+        if self.message in _ROUTE_NOT_FOUND:
+            return "The server knows no such route: check base_url and the server's API version"
+        return ""
 
 
 class RateLimitError(APIStatusError):
@@ -143,8 +194,19 @@ class RateLimitError(APIStatusError):
         *,
         retry_after: float | None = None,
     ) -> None:
-        super().__init__(status_code, message, response)
         self.retry_after = retry_after
+        super().__init__(status_code, message, response)
+
+    def hint(self, request: httpx.Request, response: httpx.Response) -> str:
+        attempts = attempts_of(response)
+        said = (
+            "" if self.retry_after is None else f"; the server asks to wait {self.retry_after:g} s"
+        )
+        return (
+            f"Still throttled after {attempts} attempt{'s' * (attempts > 1)}{said}. Toggl allows "
+            "about one request per second per token: pace the client with "
+            "max_requests_per_second=TOGGL_SAFE_RATE, or allow more max_retries"
+        )
 
 
 class InternalServerError(APIStatusError):
@@ -228,6 +290,31 @@ def translate_transport_errors() -> Iterator[None]:
     try:
         yield
     except httpx.TimeoutException as error:
-        raise APITimeoutError(f"no response in time: {error}") from error
+        raise timed_out(error.request, error, attempts=1) from error
     except httpx.TransportError as error:
-        raise APIConnectionError(f"connection failed: {error}") from error
+        raise APIConnectionError(
+            f"{describe(error.request)}: connection failed: {error}"
+        ) from error
+
+
+_PHASES = {httpx.ConnectTimeout: "connect", httpx.ReadTimeout: "read",
+           httpx.WriteTimeout: "write", httpx.PoolTimeout: "pool"}  # fmt: skip
+
+
+def timed_out(
+    request: httpx.Request,
+    error: httpx.TimeoutException,
+    *,
+    attempts: int,
+    deadline: float | None = None,
+) -> APITimeoutError:
+    """The error for a call whose last attempt timed out: which timeout, how many attempts, and
+    the two knobs."""
+    phase = _PHASES.get(type(error), "read")
+    limit = request.extensions.get("timeout", {}).get(phase)
+    within = f"the {phase} timeout" + ("" if limit is None else f" of {limit:g} s")
+    budget = "no deadline" if deadline is None else f"a deadline of {deadline:g} s"
+    return APITimeoutError(
+        f"{describe(request)}: no response within {within} (attempt {attempts}, {budget}). "
+        "Allow more time per attempt with timeout=, or for the whole call with deadline="
+    )

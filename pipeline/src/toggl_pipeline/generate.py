@@ -97,10 +97,12 @@ def spec_extensions(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
     - `sdk_bodies`: `x-sdk-parameter` of a request body that is not an object (its parameter name);
     - `unix_time`: query parameters with `format: unix-time` (the SDK also takes a datetime);
     - `may_be_empty`: success statuses with `x-toggl-body-may-be-empty` (typed as `T | None`);
-    - `retry_safe`: POSTs with `x-toggl-idempotent` (their requests say the runtime may resend them).
+    - `retry_safe`: POSTs with `x-toggl-idempotent` (their requests say the runtime may resend them);
+    - `operation_ids`: the spec's `operationId` (each request names its call, for errors and logs).
     """
     found: dict[str, dict[str, Any]] = {
-        "sdk_methods": {}, "sdk_bodies": {}, "unix_time": {}, "may_be_empty": {}, "retry_safe": {}
+        "sdk_methods": {}, "sdk_bodies": {}, "unix_time": {}, "may_be_empty": {}, "retry_safe": {},
+        "operation_ids": {},
     }  # fmt: skip
     for item in spec.get("paths", {}).values():
         for operation in item.values():
@@ -109,6 +111,7 @@ def spec_extensions(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
             name = str(PythonIdentifier(operation["operationId"], ""))
             if "x-sdk-method" in operation:
                 found["sdk_methods"][name] = operation["x-sdk-method"]
+            found["operation_ids"][name] = operation["operationId"]
             if operation.get("x-toggl-idempotent"):
                 found["retry_safe"][name] = True
             body = operation.get("requestBody", {})

@@ -23,7 +23,7 @@ def _get_kwargs(
         ),
     }
 
-    _kwargs["extensions"] = {_calls.RETRY_SAFE: True}  # x-toggl-idempotent
+    _kwargs["extensions"] = {_calls.OPERATION: "archiveClient", _calls.RETRY_SAFE: True}  # x-toggl-idempotent
     return _kwargs
 
 

@@ -30,7 +30,7 @@ def _get_kwargs(
     headers["Content-Type"] = "application/json"
 
     _kwargs["headers"] = headers
-    _kwargs["extensions"] = {_calls.RETRY_SAFE: True}  # x-toggl-idempotent
+    _kwargs["extensions"] = {_calls.OPERATION: "archiveClients", _calls.RETRY_SAFE: True}  # x-toggl-idempotent
     return _kwargs
 
 

@@ -23,6 +23,7 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["extensions"] = {_calls.OPERATION: "deleteClient"}
     return _kwargs
 
 

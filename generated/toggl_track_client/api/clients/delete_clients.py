@@ -29,6 +29,7 @@ def _get_kwargs(
     headers["Content-Type"] = "application/json"
 
     _kwargs["headers"] = headers
+    _kwargs["extensions"] = {_calls.OPERATION: "deleteClients"}
     return _kwargs
 
 

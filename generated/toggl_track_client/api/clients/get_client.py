@@ -24,6 +24,7 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["extensions"] = {_calls.OPERATION: "getClient"}
     return _kwargs
 
 

@@ -45,6 +45,7 @@ def _get_kwargs(
         "params": params,
     }
 
+    _kwargs["extensions"] = {_calls.OPERATION: "listClients"}
     return _kwargs
 
 

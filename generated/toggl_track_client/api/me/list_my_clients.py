@@ -27,6 +27,7 @@ def _get_kwargs(
         "params": params,
     }
 
+    _kwargs["extensions"] = {_calls.OPERATION: "listMyClients"}
     return _kwargs
 
 

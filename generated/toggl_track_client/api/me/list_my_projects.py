@@ -30,6 +30,7 @@ def _get_kwargs(
         "params": params,
     }
 
+    _kwargs["extensions"] = {_calls.OPERATION: "listMyProjects"}
     return _kwargs
 
 

@@ -31,6 +31,7 @@ def _get_kwargs(
     headers["Content-Type"] = "application/json"
 
     _kwargs["headers"] = headers
+    _kwargs["extensions"] = {_calls.OPERATION: "createProject"}
     return _kwargs
 
 

@@ -37,6 +37,7 @@ def _get_kwargs(
         "params": params,
     }
 
+    _kwargs["extensions"] = {_calls.OPERATION: "deleteProject"}
     return _kwargs
 
 

@@ -97,6 +97,7 @@ def _get_kwargs(
         "params": params,
     }
 
+    _kwargs["extensions"] = {_calls.OPERATION: "listProjects"}
     return _kwargs
 
 

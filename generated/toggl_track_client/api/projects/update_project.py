@@ -33,6 +33,7 @@ def _get_kwargs(
     headers["Content-Type"] = "application/json"
 
     _kwargs["headers"] = headers
+    _kwargs["extensions"] = {_calls.OPERATION: "updateProject"}
     return _kwargs
 
 

@@ -21,6 +21,7 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["extensions"] = {_calls.OPERATION: "deleteThing"}
     return _kwargs
 
 

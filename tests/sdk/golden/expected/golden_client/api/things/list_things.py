@@ -33,6 +33,7 @@ def _get_kwargs(
         "params": params,
     }
 
+    _kwargs["extensions"] = {_calls.OPERATION: "listThings"}
     return _kwargs
 
 
