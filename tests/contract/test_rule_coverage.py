@@ -89,3 +89,15 @@ def test_a_premium_hour_s_budget_reaches_every_rule_the_emulator_run_does(tmp_pa
         assert result.returncode == 0, result.stdout[-4000:]
     spent = int(re.search(r"(\d+) of 600 requests spent", live.stdout).group(1))  # type: ignore[union-attr]
     assert spent <= 600
+
+
+@pytest.mark.parametrize("run_id", ["20261202010203-123456", "20261202010203-abcdef"])
+def test_the_name_filter_needle_changes_case_whatever_the_run_id(run_id: str) -> None:
+    """A run id of digits only once gave a needle with no letter: a case-sensitive filter passed."""
+    from toggl_contract.ownership import NAME_PREFIX
+    from toggl_contract.walk import name_filter_needle
+
+    prefix = f"{NAME_PREFIX}{run_id}-"
+    needle = name_filter_needle(prefix)
+    assert needle != needle.lower() and needle.lower() in prefix
+    assert not prefix.upper().startswith(needle)  # from the middle: a prefix-only filter fails
