@@ -16,8 +16,17 @@ def test_an_absent_optional_field_reads_as_none_and_prints_cleanly() -> None:
     client = ClientModel.from_dict(CLIENT)
     assert client.notes is None and client.external_reference is None
     assert "Unset" not in repr(client) and "object at" not in repr(client)
-    assert "notes=None" in repr(client)
     assert UNSET is None and Unset is type(None)
+
+
+def test_a_model_s_repr_shows_what_it_holds_and_nothing_else() -> None:
+    client = ClientModel.from_dict({**CLIENT, "notes": "Retainer", "color": "#06aaf5"})
+    assert repr(client) == (
+        "ClientModel(id=5, wid=1001, name='Acme', archived=False, "
+        "at=datetime.datetime(2024, 3, 17, 10, 55, 38, tzinfo=datetime.timezone.utc), "
+        "notes='Retainer', additional_properties={'color': '#06aaf5'})"
+    )
+    assert "None" not in repr(ClientModel.from_dict(CLIENT))
 
 
 def test_signatures_show_clean_defaults() -> None:

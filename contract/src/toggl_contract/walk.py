@@ -44,6 +44,7 @@ def name_filter_needle(prefix: str) -> str:
     since a run id may have no letter whose case could change."""
     return prefix.removeprefix("toggl-").upper()
 
+
 class StepFailed(AssertionError):
     pass
 

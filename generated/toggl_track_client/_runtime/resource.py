@@ -9,8 +9,10 @@ methods, returning the `Response` (status, headers, parsed body) and raising the
 from __future__ import annotations
 
 import datetime
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator
-from typing import Any, Protocol, Self, TypeVar, Unpack
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator, MutableMapping
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any, Generic, Protocol, Self, TypeVar, Unpack, cast
 
 import httpx
 
@@ -21,6 +23,44 @@ from .quota import Quota
 T = TypeVar("T")
 
 
+class Clear:
+    """The type of `CLEAR`."""
+
+    _instance: Clear | None = None
+
+    def __new__(cls) -> Clear:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "CLEAR"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+CLEAR = Clear()
+"""Sets a field that may be empty to `null`, e.g. `toggl.projects.update(wid, pid, client_id=CLEAR)`
+detaches the project from its client. `None` (the default) leaves a field as it is; a text field
+Toggl keeps empty as absent (a client's `notes`) is cleared with `""`."""
+
+B = TypeVar("B")
+
+
+def given(value: T | Clear) -> T | None:
+    """A field's value for the body model: `CLEAR` goes into the body by `clearing`, not here."""
+    return None if isinstance(value, Clear) else value
+
+
+def clearing(body: B, fields: dict[str, Any]) -> B:
+    """`body` with each field given as `CLEAR` sent as `null` (the models leave out every None)."""
+    for name, value in fields.items():
+        if isinstance(value, Clear):
+            body.additional_properties[name] = None  # type: ignore[attr-defined]
+    return body
+
+
 class Resource:
     """A namespace of operations bound to one low-level client."""
 
@@ -28,25 +68,41 @@ class Resource:
         self._client = client
 
 
-class _RawResponse(Protocol):
+T_co = TypeVar("T_co", covariant=True)
+
+
+class _RawResponse(Protocol[T_co]):
     @property
     def status_code(self) -> int: ...
     @property
     def content(self) -> bytes: ...
     @property
-    def headers(self) -> Any: ...
+    def headers(self) -> MutableMapping[str, str]: ...
+    @property
+    def parsed(self) -> T_co | None: ...
 
 
-R = TypeVar("R", bound=_RawResponse)
+@dataclass(frozen=True)
+class RawSuccess(Generic[T]):
+    """The raw answer of a success (`toggl.<resource>.with_raw_response.<method>(...)`): status,
+    headers, bytes, and the parsed body, which a success always has."""
+
+    status_code: HTTPStatus
+    content: bytes
+    headers: MutableMapping[str, str]
+    parsed: T
 
 
-def raise_unless_success(response: R) -> R:
+def raise_unless_success(response: _RawResponse[T]) -> RawSuccess[T]:
     """A raw response of a success, or the error tree's error for anything else."""
     if not 200 <= response.status_code < 300:
         raise error_for(
             httpx.Response(response.status_code, headers=response.headers, content=response.content)
         )
-    return response
+    return RawSuccess(
+        HTTPStatus(response.status_code), response.content, response.headers,
+        cast(T, response.parsed),  # the operation module checked it against the spec
+    )  # fmt: skip
 
 
 def _key(item: Any) -> Hashable:

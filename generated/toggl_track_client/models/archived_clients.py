@@ -7,10 +7,12 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._runtime.reprs import concise_repr as _concise_repr
+
 T = TypeVar("T", bound="ArchivedClients")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ArchivedClients:
     """Clients archived in one batch, and the projects archived with them."""
 
@@ -64,3 +66,5 @@ class ArchivedClients:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+    __repr__ = _concise_repr

@@ -7,21 +7,19 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._runtime.reprs import concise_repr as _concise_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ClientCreate")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ClientCreate:
     """A new client. `wid` is accepted and ignored; the path decides the workspace."""
 
     name: str
-    """ Client name. Leading and trailing whitespace is trimmed (Go's `unicode.IsSpace` set:
-    TAB, LF, VT, FF, CR, space, U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029,
-    U+202F, U+205F, U+3000) **[infer]**; a name of whitespace only counts as empty. At most
-    255 Unicode code points once trimmed **[infer: Toggl's app counts UTF-8 bytes]**; the
-    pattern says both, since JSON Schema's `maxLength` would count the whitespace too.
+    """ Client name. Leading and trailing whitespace is trimmed; a name of whitespace only counts
+    as empty. At most 255 characters once trimmed.
      """
     notes: str | Unset = UNSET
     wid: int | Unset = UNSET
@@ -89,3 +87,5 @@ class ClientCreate:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+    __repr__ = _concise_repr

@@ -7,12 +7,13 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._runtime.reprs import concise_repr as _concise_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ClientIdsObject")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ClientIdsObject:
     """Client ids, as Toggl's web app sends them."""
 
@@ -60,3 +61,5 @@ class ClientIdsObject:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+    __repr__ = _concise_repr

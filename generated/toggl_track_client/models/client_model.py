@@ -8,12 +8,13 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._runtime.reprs import concise_repr as _concise_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ClientModel")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ClientModel:
     """A client as the live API returns it. Empty optional fields are left out, never `null`.
     Unknown fields are allowed, so that a new field from Toggl breaks no existing client.
@@ -213,3 +214,5 @@ class ClientModel:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+    __repr__ = _concise_repr

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._runtime.reprs import concise_repr as _concise_repr
 from ..models.project_status import ProjectStatus, check_project_status
 from ..types import UNSET, Unset
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Project")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Project:
     """A project as the live API returns it: **every key present, an empty value as `null`**
     (unlike clients, which leave empty fields out), as recorded for 26 projects. Legacy twins
@@ -51,9 +52,9 @@ class Project:
     color: str
     """ `#rrggbb`, lower-case hex, as every recorded project has it and as Toggl's error message
     asks. On a free workspace only the palette is accepted: `#0b83d9 #9e5bd9 #d94182 #e36a00
-    #bf7000 #2da608 #06a893 #c9806b #465bb3 #990099 #c7af14 #566614 #d92b2b #525266`
-    [claim]; other colours are a paid feature. A project created without a colour gets one of
-    the palette **[infer: which one]**.
+    #bf7000 #2da608 #06a893 #c9806b #465bb3 #990099 #c7af14 #566614 #d92b2b #525266`; other colours are a paid
+    feature. A project created without a colour gets one of
+    the palette.
      """
     billable: bool | None
     """ Whether the project is billable (premium); `false` on a free workspace """
@@ -91,7 +92,7 @@ class Project:
     status: ProjectStatus
     """ Follows `active`: `archived` when it is false; otherwise `upcoming` before `start_date`,
     `ended` after `end_date`, else `active` (recorded: `active` with `true`, `archived` with
-    `false`; the dates **[infer]**). `deleted` is documented, never seen.
+    `false`; the dates). `deleted` is documented, never seen.
      """
     wid: int
     """ A Toggl id, a positive 64-bit integer. """
@@ -607,3 +608,5 @@ class Project:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+    __repr__ = _concise_repr

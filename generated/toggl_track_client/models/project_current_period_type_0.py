@@ -7,10 +7,12 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._runtime.reprs import concise_repr as _concise_repr
+
 T = TypeVar("T", bound="ProjectCurrentPeriodType0")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ProjectCurrentPeriodType0:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -44,3 +46,5 @@ class ProjectCurrentPeriodType0:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+    __repr__ = _concise_repr

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._runtime.reprs import concise_repr as _concise_repr
 from ..models.project_update_rate_change_mode import ProjectUpdateRateChangeMode, check_project_update_rate_change_mode
 from ..types import UNSET, Unset
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ProjectUpdate")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ProjectUpdate:
     """The fields to change; a field left out keeps its value. Every field is optional, as in
     Toggl's description.
@@ -26,10 +27,9 @@ class ProjectUpdate:
     """
 
     name: str | Unset = UNSET
-    """ Project name. Trimmed like a client name **[infer]**; not empty; at most 255 Unicode code
-    points once trimmed **[infer: Toggl's web app refuses 256 characters, its mobile app counts
-    UTF-8 bytes]**. Unique among the projects of the same client (or of no client) in the
-    workspace, archived ones included, without case **[infer: the case]**; the same name under
+    """ Project name. Trimmed like a client name; not empty; at most 255 Unicode code
+    points once trimmed. Unique among the projects of the same client (or of no client) in the
+    workspace, archived ones included, without case; the same name under
     another client is allowed.
      """
     active: bool | Unset = UNSET
@@ -39,14 +39,14 @@ class ProjectUpdate:
     cid: int | None | Unset = UNSET
     client_name: str | Unset = UNSET
     """ The client by name, when `client_id` is not sent: an existing client of the workspace
-    (the name compared without case) **[infer]**; it creates no client **[infer]**.
+    (the name compared without case); it creates no client.
      """
     color: str | Unset = UNSET
     """ `#rrggbb`, lower-case hex, as every recorded project has it and as Toggl's error message
     asks. On a free workspace only the palette is accepted: `#0b83d9 #9e5bd9 #d94182 #e36a00
-    #bf7000 #2da608 #06a893 #c9806b #465bb3 #990099 #c7af14 #566614 #d92b2b #525266`
-    [claim]; other colours are a paid feature. A project created without a colour gets one of
-    the palette **[infer: which one]**.
+    #bf7000 #2da608 #06a893 #c9806b #465bb3 #990099 #c7af14 #566614 #d92b2b #525266`; other colours are a paid
+    feature. A project created without a colour gets one of
+    the palette.
      """
     billable: bool | Unset = UNSET
     """ Premium """
@@ -399,3 +399,5 @@ class ProjectUpdate:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+    __repr__ = _concise_repr

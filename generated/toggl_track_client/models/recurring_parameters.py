@@ -8,13 +8,14 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._runtime.reprs import concise_repr as _concise_repr
 from ..models.recurring_parameters_period import RecurringParametersPeriod, check_recurring_parameters_period
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RecurringParameters")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class RecurringParameters:
     """How a recurring project repeats (premium)."""
 
@@ -90,3 +91,5 @@ class RecurringParameters:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+    __repr__ = _concise_repr

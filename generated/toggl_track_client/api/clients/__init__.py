@@ -17,7 +17,7 @@ from ...models.client_model import ClientModel  # noqa: F401
 from ...models.client_restore import ClientRestore  # noqa: F401
 from ...models.client_update import ClientUpdate  # noqa: F401
 from ...models.list_clients_status import ListClientsStatus  # noqa: F401
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, Response, Unset  # noqa: F401  (not every resource needs both)
 from . import (
     archive_client,
     archive_clients,
@@ -39,10 +39,10 @@ class ClientsResource(_resource.Resource):
         self,
         workspace_id: int,
         *,
-        status: ListClientsStatus | Unset = "active",
-        name: str | Unset = UNSET,
-        page: int | Unset = UNSET,
-        per_page: int | Unset = UNSET,
+        status: ListClientsStatus | None = "active",
+        name: str | None = None,
+        page: int | None = None,
+        per_page: int | None = None,
     ) -> builtins.list[ClientModel]:
         """List clients of a workspace
 
@@ -52,10 +52,14 @@ class ClientsResource(_resource.Resource):
 
         Args:
             workspace_id (int): A Toggl id, a positive 64-bit integer.
-            status (ListClientsStatus | Unset):  Default: 'active'.
-            name (str | Unset):
-            page (int | Unset):
-            per_page (int | Unset):
+            status (ListClientsStatus | None): Which clients to list; anything else is answered with
+                400. Default: 'active'.
+            name (str | None): Case-insensitive substring of the client name; empty means no filter.
+            page (int | None): Page to answer, from 1. Toggl's web app pages the list with `page` and
+                `per_page`; without either, this description takes the answer to hold every matching
+                client, but clients should not rely on it: `total_count` says how many
+                match, and the SDK's `list_all` walks the pages until it has them all.
+            per_page (int | None): Clients per page, 1 to 200, 50 when only `page` is given.
 
         Raises:
             errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
@@ -79,8 +83,8 @@ class ClientsResource(_resource.Resource):
         self,
         workspace_id: int,
         *,
-        status: ListClientsStatus | Unset = "active",
-        name: str | Unset = UNSET,
+        status: ListClientsStatus | None = "active",
+        name: str | None = None,
         per_page: int = 200,
     ) -> Iterator[ClientModel]:
         """Every item of `list`, fetched page by page (`per_page` at a time) until all are read.
@@ -106,28 +110,25 @@ class ClientsResource(_resource.Resource):
         workspace_id: int,
         *,
         name: str,
-        notes: str | Unset = UNSET,
-        wid: int | Unset = UNSET,
-        external_reference: str | Unset = UNSET,
+        notes: str | None = None,
+        wid: int | None = None,
+        external_reference: str | None = None,
     ) -> ClientModel:
         """Create a client
 
         Creates a client in the workspace. The name is trimmed, must not be empty, must be at most
         255 characters and must be unique in the workspace. `wid` in the body is ignored: the path
-        decides the workspace **[infer]**.
+        decides the workspace.
 
         Args:
             workspace_id (int): A Toggl id, a positive 64-bit integer.
-            name (str): Client name. Leading and trailing whitespace is trimmed (Go's
-                `unicode.IsSpace` set:
-                TAB, LF, VT, FF, CR, space, U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029,
-                U+202F, U+205F, U+3000) **[infer]**; a name of whitespace only counts as empty. At most
-                255 Unicode code points once trimmed **[infer: Toggl's app counts UTF-8 bytes]**; the
-                pattern says both, since JSON Schema's `maxLength` would count the whitespace too.
+            name (str): Client name. Leading and trailing whitespace is trimmed; a name of whitespace
+                only counts
+                as empty. At most 255 characters once trimmed.
                  Example: Acme Corporation.
-            notes (str | Unset):
-            wid (int | Unset):
-            external_reference (str | Unset):
+            notes (str | None):
+            wid (int | None):
+            external_reference (str | None):
 
         Raises:
             errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
@@ -182,32 +183,29 @@ class ClientsResource(_resource.Resource):
         workspace_id: int,
         client_id: int,
         *,
-        name: str | Unset = UNSET,
-        notes: str | Unset = UNSET,
-        wid: int | Unset = UNSET,
-        external_reference: str | Unset = UNSET,
+        name: str | None = None,
+        notes: str | None = None,
+        wid: int | None = None,
+        external_reference: str | None = None,
     ) -> ClientModel:
         """Update a client
 
-        Updates a workspace client. The update is partial: a field left out keeps its value
-        **[infer]**, as Toggl's v9 guidance says to send only the fields that changed. `wid` in the
-        body is ignored: the path decides the workspace **[infer]**. Every change sets `at`.
+        Updates a workspace client. The update is partial: a field left out keeps its value, as Toggl's
+        v9 guidance says to send only the fields that changed. `wid` in the
+        body is ignored: the path decides the workspace. Every change sets `at`.
 
         Use the archive and restore operations to archive or restore the client.
 
         Args:
             workspace_id (int): A Toggl id, a positive 64-bit integer.
             client_id (int): A Toggl id, a positive 64-bit integer.
-            name (str | Unset): Client name. Leading and trailing whitespace is trimmed (Go's
-                `unicode.IsSpace` set:
-                TAB, LF, VT, FF, CR, space, U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029,
-                U+202F, U+205F, U+3000) **[infer]**; a name of whitespace only counts as empty. At most
-                255 Unicode code points once trimmed **[infer: Toggl's app counts UTF-8 bytes]**; the
-                pattern says both, since JSON Schema's `maxLength` would count the whitespace too.
+            name (str | None): Client name. Leading and trailing whitespace is trimmed; a name of
+                whitespace only counts
+                as empty. At most 255 characters once trimmed.
                  Example: Acme Corporation.
-            notes (str | Unset):
-            wid (int | Unset):
-            external_reference (str | Unset):
+            notes (str | None):
+            wid (int | None):
+            external_reference (str | None):
 
         Raises:
             errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
@@ -237,9 +235,7 @@ class ClientsResource(_resource.Resource):
     ) -> int | None:
         """Delete a client
 
-        Deletes the client. Toggl's published description (2024, 2026) types the success body as
-        a number; a third-party client says it is empty; neither is a recording. Both are accepted
-        here, and the live contract run reports which one the live API sent **[infer]**.
+        Deletes the client. The answer is a number or empty.
 
         Args:
             workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -268,8 +264,8 @@ class ClientsResource(_resource.Resource):
         """Archive a client
 
         Archives the client and its active projects; answers the ids of the projects it archived.
-        Archiving an archived client archives nothing more and answers `[]` **[infer]**. Premium
-        workspaces only: on a free workspace the answer is `402` **[infer]**.
+        Archiving an archived client archives nothing more and answers `[]`. Premium
+        workspaces only: on a free workspace the answer is `402`.
 
         Args:
             workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -295,21 +291,21 @@ class ClientsResource(_resource.Resource):
         workspace_id: int,
         client_id: int,
         *,
-        projects: builtins.list[int] | Unset = UNSET,
-        restore_all_projects: bool | Unset = UNSET,
+        projects: builtins.list[int] | None = None,
+        restore_all_projects: bool | None = None,
     ) -> ClientModel:
         """Restore an archived client
 
         Restores the client, and the listed projects of it (or all of them, with
         `restore_all_projects`). An empty body restores the client alone. Restoring an active
-        client changes nothing and answers the client **[infer]**.
+        client changes nothing and answers the client.
 
         Args:
             workspace_id (int): A Toggl id, a positive 64-bit integer.
             client_id (int): A Toggl id, a positive 64-bit integer.
-            projects (list[int] | Unset): Ids of the client's projects to restore; other ids are
+            projects (list[int] | None): Ids of the client's projects to restore; other ids are
                 ignored.
-            restore_all_projects (bool | Unset): Restore every project of the client.
+            restore_all_projects (bool | None): Restore every project of the client.
 
         Raises:
             errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
@@ -379,8 +375,8 @@ class ClientsResource(_resource.Resource):
         """Archive several clients
 
         Archives the listed clients and their active projects. All or nothing: when one id matches
-        no client, nothing is archived and the answer is `404` **[infer]**. The answer is one
-        entry for the whole batch **[infer]**. Premium workspaces only.
+        no client, nothing is archived and the answer is `404`. The answer is one
+        entry for the whole batch. Premium workspaces only.
 
         Args:
             workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -409,8 +405,8 @@ class ClientsResource(_resource.Resource):
         """Delete several clients
 
         Deletes the listed clients. All or nothing: when one id matches no client, nothing is
-        deleted and the answer is `404` **[infer]**. Toggl documents the success body as a string;
-        its text is unknown **[infer: `"OK"`]**.
+        deleted and the answer is `404`. Toggl documents the success body as a string;
+        its text is unknown.
 
         Args:
             workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -442,14 +438,14 @@ class ClientsResourceWithRawResponse(_resource.Resource):
         self,
         workspace_id: int,
         *,
-        status: ListClientsStatus | Unset = "active",
-        name: str | Unset = UNSET,
-        page: int | Unset = UNSET,
-        per_page: int | Unset = UNSET,
-    ) -> Response[builtins.list[ClientModel]]:
+        status: ListClientsStatus | None = "active",
+        name: str | None = None,
+        page: int | None = None,
+        per_page: int | None = None,
+    ) -> _resource.RawSuccess[builtins.list[ClientModel]]:
         """`list`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[builtins.list[ClientModel]],
+            _resource.RawSuccess[builtins.list[ClientModel]],
             _resource.raise_unless_success(
                 list_clients.sync_detailed(
                     workspace_id,
@@ -467,13 +463,13 @@ class ClientsResourceWithRawResponse(_resource.Resource):
         workspace_id: int,
         *,
         name: str,
-        notes: str | Unset = UNSET,
-        wid: int | Unset = UNSET,
-        external_reference: str | Unset = UNSET,
-    ) -> Response[ClientModel]:
+        notes: str | None = None,
+        wid: int | None = None,
+        external_reference: str | None = None,
+    ) -> _resource.RawSuccess[ClientModel]:
         """`create`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[ClientModel],
+            _resource.RawSuccess[ClientModel],
             _resource.raise_unless_success(
                 create_client.sync_detailed(
                     workspace_id,
@@ -492,10 +488,10 @@ class ClientsResourceWithRawResponse(_resource.Resource):
         self,
         workspace_id: int,
         client_id: int,
-    ) -> Response[ClientModel]:
+    ) -> _resource.RawSuccess[ClientModel]:
         """`get`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[ClientModel],
+            _resource.RawSuccess[ClientModel],
             _resource.raise_unless_success(
                 get_client.sync_detailed(
                     workspace_id,
@@ -510,14 +506,14 @@ class ClientsResourceWithRawResponse(_resource.Resource):
         workspace_id: int,
         client_id: int,
         *,
-        name: str | Unset = UNSET,
-        notes: str | Unset = UNSET,
-        wid: int | Unset = UNSET,
-        external_reference: str | Unset = UNSET,
-    ) -> Response[ClientModel]:
+        name: str | None = None,
+        notes: str | None = None,
+        wid: int | None = None,
+        external_reference: str | None = None,
+    ) -> _resource.RawSuccess[ClientModel]:
         """`update`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[ClientModel],
+            _resource.RawSuccess[ClientModel],
             _resource.raise_unless_success(
                 update_client.sync_detailed(
                     workspace_id,
@@ -537,10 +533,10 @@ class ClientsResourceWithRawResponse(_resource.Resource):
         self,
         workspace_id: int,
         client_id: int,
-    ) -> Response[int | None]:
+    ) -> _resource.RawSuccess[int | None]:
         """`delete`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[int | None],
+            _resource.RawSuccess[int | None],
             _resource.raise_unless_success(
                 delete_client.sync_detailed(
                     workspace_id,
@@ -554,10 +550,10 @@ class ClientsResourceWithRawResponse(_resource.Resource):
         self,
         workspace_id: int,
         client_id: int,
-    ) -> Response[builtins.list[int]]:
+    ) -> _resource.RawSuccess[builtins.list[int]]:
         """`archive`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[builtins.list[int]],
+            _resource.RawSuccess[builtins.list[int]],
             _resource.raise_unless_success(
                 archive_client.sync_detailed(
                     workspace_id,
@@ -572,12 +568,12 @@ class ClientsResourceWithRawResponse(_resource.Resource):
         workspace_id: int,
         client_id: int,
         *,
-        projects: builtins.list[int] | Unset = UNSET,
-        restore_all_projects: bool | Unset = UNSET,
-    ) -> Response[ClientModel]:
+        projects: builtins.list[int] | None = None,
+        restore_all_projects: bool | None = None,
+    ) -> _resource.RawSuccess[ClientModel]:
         """`restore`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[ClientModel],
+            _resource.RawSuccess[ClientModel],
             _resource.raise_unless_success(
                 restore_client.sync_detailed(
                     workspace_id,
@@ -605,10 +601,10 @@ class ClientsResourceWithRawResponse(_resource.Resource):
         self,
         workspace_id: int,
         client_ids: ClientIdsObject | builtins.list[int],
-    ) -> Response[builtins.list[ClientModel]]:
+    ) -> _resource.RawSuccess[builtins.list[ClientModel]]:
         """`get_many`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[builtins.list[ClientModel]],
+            _resource.RawSuccess[builtins.list[ClientModel]],
             _resource.raise_unless_success(
                 get_clients_by_ids.sync_detailed(
                     workspace_id,
@@ -622,10 +618,10 @@ class ClientsResourceWithRawResponse(_resource.Resource):
         self,
         workspace_id: int,
         client_ids: builtins.list[int],
-    ) -> Response[builtins.list[ArchivedClients]]:
+    ) -> _resource.RawSuccess[builtins.list[ArchivedClients]]:
         """`archive_many`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[builtins.list[ArchivedClients]],
+            _resource.RawSuccess[builtins.list[ArchivedClients]],
             _resource.raise_unless_success(
                 archive_clients.sync_detailed(
                     workspace_id,
@@ -639,10 +635,10 @@ class ClientsResourceWithRawResponse(_resource.Resource):
         self,
         workspace_id: int,
         client_ids: builtins.list[int],
-    ) -> Response[str]:
+    ) -> _resource.RawSuccess[str]:
         """`delete_many`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[str],
+            _resource.RawSuccess[str],
             _resource.raise_unless_success(
                 delete_clients.sync_detailed(
                     workspace_id,
@@ -660,10 +656,10 @@ class AsyncClientsResource(_resource.Resource):
         self,
         workspace_id: int,
         *,
-        status: ListClientsStatus | Unset = "active",
-        name: str | Unset = UNSET,
-        page: int | Unset = UNSET,
-        per_page: int | Unset = UNSET,
+        status: ListClientsStatus | None = "active",
+        name: str | None = None,
+        page: int | None = None,
+        per_page: int | None = None,
     ) -> builtins.list[ClientModel]:
         """List clients of a workspace
 
@@ -673,10 +669,14 @@ class AsyncClientsResource(_resource.Resource):
 
         Args:
             workspace_id (int): A Toggl id, a positive 64-bit integer.
-            status (ListClientsStatus | Unset):  Default: 'active'.
-            name (str | Unset):
-            page (int | Unset):
-            per_page (int | Unset):
+            status (ListClientsStatus | None): Which clients to list; anything else is answered with
+                400. Default: 'active'.
+            name (str | None): Case-insensitive substring of the client name; empty means no filter.
+            page (int | None): Page to answer, from 1. Toggl's web app pages the list with `page` and
+                `per_page`; without either, this description takes the answer to hold every matching
+                client, but clients should not rely on it: `total_count` says how many
+                match, and the SDK's `list_all` walks the pages until it has them all.
+            per_page (int | None): Clients per page, 1 to 200, 50 when only `page` is given.
 
         Raises:
             errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
@@ -700,8 +700,8 @@ class AsyncClientsResource(_resource.Resource):
         self,
         workspace_id: int,
         *,
-        status: ListClientsStatus | Unset = "active",
-        name: str | Unset = UNSET,
+        status: ListClientsStatus | None = "active",
+        name: str | None = None,
         per_page: int = 200,
     ) -> AsyncIterator[ClientModel]:
         """Every item of `list`, fetched page by page (`per_page` at a time) until all are read."""
@@ -723,28 +723,25 @@ class AsyncClientsResource(_resource.Resource):
         workspace_id: int,
         *,
         name: str,
-        notes: str | Unset = UNSET,
-        wid: int | Unset = UNSET,
-        external_reference: str | Unset = UNSET,
+        notes: str | None = None,
+        wid: int | None = None,
+        external_reference: str | None = None,
     ) -> ClientModel:
         """Create a client
 
         Creates a client in the workspace. The name is trimmed, must not be empty, must be at most
         255 characters and must be unique in the workspace. `wid` in the body is ignored: the path
-        decides the workspace **[infer]**.
+        decides the workspace.
 
         Args:
             workspace_id (int): A Toggl id, a positive 64-bit integer.
-            name (str): Client name. Leading and trailing whitespace is trimmed (Go's
-                `unicode.IsSpace` set:
-                TAB, LF, VT, FF, CR, space, U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029,
-                U+202F, U+205F, U+3000) **[infer]**; a name of whitespace only counts as empty. At most
-                255 Unicode code points once trimmed **[infer: Toggl's app counts UTF-8 bytes]**; the
-                pattern says both, since JSON Schema's `maxLength` would count the whitespace too.
+            name (str): Client name. Leading and trailing whitespace is trimmed; a name of whitespace
+                only counts
+                as empty. At most 255 characters once trimmed.
                  Example: Acme Corporation.
-            notes (str | Unset):
-            wid (int | Unset):
-            external_reference (str | Unset):
+            notes (str | None):
+            wid (int | None):
+            external_reference (str | None):
 
         Raises:
             errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
@@ -799,32 +796,29 @@ class AsyncClientsResource(_resource.Resource):
         workspace_id: int,
         client_id: int,
         *,
-        name: str | Unset = UNSET,
-        notes: str | Unset = UNSET,
-        wid: int | Unset = UNSET,
-        external_reference: str | Unset = UNSET,
+        name: str | None = None,
+        notes: str | None = None,
+        wid: int | None = None,
+        external_reference: str | None = None,
     ) -> ClientModel:
         """Update a client
 
-        Updates a workspace client. The update is partial: a field left out keeps its value
-        **[infer]**, as Toggl's v9 guidance says to send only the fields that changed. `wid` in the
-        body is ignored: the path decides the workspace **[infer]**. Every change sets `at`.
+        Updates a workspace client. The update is partial: a field left out keeps its value, as Toggl's
+        v9 guidance says to send only the fields that changed. `wid` in the
+        body is ignored: the path decides the workspace. Every change sets `at`.
 
         Use the archive and restore operations to archive or restore the client.
 
         Args:
             workspace_id (int): A Toggl id, a positive 64-bit integer.
             client_id (int): A Toggl id, a positive 64-bit integer.
-            name (str | Unset): Client name. Leading and trailing whitespace is trimmed (Go's
-                `unicode.IsSpace` set:
-                TAB, LF, VT, FF, CR, space, U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029,
-                U+202F, U+205F, U+3000) **[infer]**; a name of whitespace only counts as empty. At most
-                255 Unicode code points once trimmed **[infer: Toggl's app counts UTF-8 bytes]**; the
-                pattern says both, since JSON Schema's `maxLength` would count the whitespace too.
+            name (str | None): Client name. Leading and trailing whitespace is trimmed; a name of
+                whitespace only counts
+                as empty. At most 255 characters once trimmed.
                  Example: Acme Corporation.
-            notes (str | Unset):
-            wid (int | Unset):
-            external_reference (str | Unset):
+            notes (str | None):
+            wid (int | None):
+            external_reference (str | None):
 
         Raises:
             errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
@@ -854,9 +848,7 @@ class AsyncClientsResource(_resource.Resource):
     ) -> int | None:
         """Delete a client
 
-        Deletes the client. Toggl's published description (2024, 2026) types the success body as
-        a number; a third-party client says it is empty; neither is a recording. Both are accepted
-        here, and the live contract run reports which one the live API sent **[infer]**.
+        Deletes the client. The answer is a number or empty.
 
         Args:
             workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -885,8 +877,8 @@ class AsyncClientsResource(_resource.Resource):
         """Archive a client
 
         Archives the client and its active projects; answers the ids of the projects it archived.
-        Archiving an archived client archives nothing more and answers `[]` **[infer]**. Premium
-        workspaces only: on a free workspace the answer is `402` **[infer]**.
+        Archiving an archived client archives nothing more and answers `[]`. Premium
+        workspaces only: on a free workspace the answer is `402`.
 
         Args:
             workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -912,21 +904,21 @@ class AsyncClientsResource(_resource.Resource):
         workspace_id: int,
         client_id: int,
         *,
-        projects: builtins.list[int] | Unset = UNSET,
-        restore_all_projects: bool | Unset = UNSET,
+        projects: builtins.list[int] | None = None,
+        restore_all_projects: bool | None = None,
     ) -> ClientModel:
         """Restore an archived client
 
         Restores the client, and the listed projects of it (or all of them, with
         `restore_all_projects`). An empty body restores the client alone. Restoring an active
-        client changes nothing and answers the client **[infer]**.
+        client changes nothing and answers the client.
 
         Args:
             workspace_id (int): A Toggl id, a positive 64-bit integer.
             client_id (int): A Toggl id, a positive 64-bit integer.
-            projects (list[int] | Unset): Ids of the client's projects to restore; other ids are
+            projects (list[int] | None): Ids of the client's projects to restore; other ids are
                 ignored.
-            restore_all_projects (bool | Unset): Restore every project of the client.
+            restore_all_projects (bool | None): Restore every project of the client.
 
         Raises:
             errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
@@ -996,8 +988,8 @@ class AsyncClientsResource(_resource.Resource):
         """Archive several clients
 
         Archives the listed clients and their active projects. All or nothing: when one id matches
-        no client, nothing is archived and the answer is `404` **[infer]**. The answer is one
-        entry for the whole batch **[infer]**. Premium workspaces only.
+        no client, nothing is archived and the answer is `404`. The answer is one
+        entry for the whole batch. Premium workspaces only.
 
         Args:
             workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -1026,8 +1018,8 @@ class AsyncClientsResource(_resource.Resource):
         """Delete several clients
 
         Deletes the listed clients. All or nothing: when one id matches no client, nothing is
-        deleted and the answer is `404` **[infer]**. Toggl documents the success body as a string;
-        its text is unknown **[infer: `"OK"`]**.
+        deleted and the answer is `404`. Toggl documents the success body as a string;
+        its text is unknown.
 
         Args:
             workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -1059,14 +1051,14 @@ class AsyncClientsResourceWithRawResponse(_resource.Resource):
         self,
         workspace_id: int,
         *,
-        status: ListClientsStatus | Unset = "active",
-        name: str | Unset = UNSET,
-        page: int | Unset = UNSET,
-        per_page: int | Unset = UNSET,
-    ) -> Response[builtins.list[ClientModel]]:
+        status: ListClientsStatus | None = "active",
+        name: str | None = None,
+        page: int | None = None,
+        per_page: int | None = None,
+    ) -> _resource.RawSuccess[builtins.list[ClientModel]]:
         """`list`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[builtins.list[ClientModel]],
+            _resource.RawSuccess[builtins.list[ClientModel]],
             _resource.raise_unless_success(
                 await list_clients.asyncio_detailed(
                     workspace_id,
@@ -1084,13 +1076,13 @@ class AsyncClientsResourceWithRawResponse(_resource.Resource):
         workspace_id: int,
         *,
         name: str,
-        notes: str | Unset = UNSET,
-        wid: int | Unset = UNSET,
-        external_reference: str | Unset = UNSET,
-    ) -> Response[ClientModel]:
+        notes: str | None = None,
+        wid: int | None = None,
+        external_reference: str | None = None,
+    ) -> _resource.RawSuccess[ClientModel]:
         """`create`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[ClientModel],
+            _resource.RawSuccess[ClientModel],
             _resource.raise_unless_success(
                 await create_client.asyncio_detailed(
                     workspace_id,
@@ -1109,10 +1101,10 @@ class AsyncClientsResourceWithRawResponse(_resource.Resource):
         self,
         workspace_id: int,
         client_id: int,
-    ) -> Response[ClientModel]:
+    ) -> _resource.RawSuccess[ClientModel]:
         """`get`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[ClientModel],
+            _resource.RawSuccess[ClientModel],
             _resource.raise_unless_success(
                 await get_client.asyncio_detailed(
                     workspace_id,
@@ -1127,14 +1119,14 @@ class AsyncClientsResourceWithRawResponse(_resource.Resource):
         workspace_id: int,
         client_id: int,
         *,
-        name: str | Unset = UNSET,
-        notes: str | Unset = UNSET,
-        wid: int | Unset = UNSET,
-        external_reference: str | Unset = UNSET,
-    ) -> Response[ClientModel]:
+        name: str | None = None,
+        notes: str | None = None,
+        wid: int | None = None,
+        external_reference: str | None = None,
+    ) -> _resource.RawSuccess[ClientModel]:
         """`update`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[ClientModel],
+            _resource.RawSuccess[ClientModel],
             _resource.raise_unless_success(
                 await update_client.asyncio_detailed(
                     workspace_id,
@@ -1154,10 +1146,10 @@ class AsyncClientsResourceWithRawResponse(_resource.Resource):
         self,
         workspace_id: int,
         client_id: int,
-    ) -> Response[int | None]:
+    ) -> _resource.RawSuccess[int | None]:
         """`delete`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[int | None],
+            _resource.RawSuccess[int | None],
             _resource.raise_unless_success(
                 await delete_client.asyncio_detailed(
                     workspace_id,
@@ -1171,10 +1163,10 @@ class AsyncClientsResourceWithRawResponse(_resource.Resource):
         self,
         workspace_id: int,
         client_id: int,
-    ) -> Response[builtins.list[int]]:
+    ) -> _resource.RawSuccess[builtins.list[int]]:
         """`archive`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[builtins.list[int]],
+            _resource.RawSuccess[builtins.list[int]],
             _resource.raise_unless_success(
                 await archive_client.asyncio_detailed(
                     workspace_id,
@@ -1189,12 +1181,12 @@ class AsyncClientsResourceWithRawResponse(_resource.Resource):
         workspace_id: int,
         client_id: int,
         *,
-        projects: builtins.list[int] | Unset = UNSET,
-        restore_all_projects: bool | Unset = UNSET,
-    ) -> Response[ClientModel]:
+        projects: builtins.list[int] | None = None,
+        restore_all_projects: bool | None = None,
+    ) -> _resource.RawSuccess[ClientModel]:
         """`restore`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[ClientModel],
+            _resource.RawSuccess[ClientModel],
             _resource.raise_unless_success(
                 await restore_client.asyncio_detailed(
                     workspace_id,
@@ -1222,10 +1214,10 @@ class AsyncClientsResourceWithRawResponse(_resource.Resource):
         self,
         workspace_id: int,
         client_ids: ClientIdsObject | builtins.list[int],
-    ) -> Response[builtins.list[ClientModel]]:
+    ) -> _resource.RawSuccess[builtins.list[ClientModel]]:
         """`get_many`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[builtins.list[ClientModel]],
+            _resource.RawSuccess[builtins.list[ClientModel]],
             _resource.raise_unless_success(
                 await get_clients_by_ids.asyncio_detailed(
                     workspace_id,
@@ -1239,10 +1231,10 @@ class AsyncClientsResourceWithRawResponse(_resource.Resource):
         self,
         workspace_id: int,
         client_ids: builtins.list[int],
-    ) -> Response[builtins.list[ArchivedClients]]:
+    ) -> _resource.RawSuccess[builtins.list[ArchivedClients]]:
         """`archive_many`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[builtins.list[ArchivedClients]],
+            _resource.RawSuccess[builtins.list[ArchivedClients]],
             _resource.raise_unless_success(
                 await archive_clients.asyncio_detailed(
                     workspace_id,
@@ -1256,10 +1248,10 @@ class AsyncClientsResourceWithRawResponse(_resource.Resource):
         self,
         workspace_id: int,
         client_ids: builtins.list[int],
-    ) -> Response[str]:
+    ) -> _resource.RawSuccess[str]:
         """`delete_many`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[str],
+            _resource.RawSuccess[str],
             _resource.raise_unless_success(
                 await delete_clients.asyncio_detailed(
                     workspace_id,

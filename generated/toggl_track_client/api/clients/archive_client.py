@@ -87,8 +87,8 @@ def sync_detailed(
     """Archive a client
 
      Archives the client and its active projects; answers the ids of the projects it archived.
-    Archiving an archived client archives nothing more and answers `[]` **[infer]**. Premium
-    workspaces only: on a free workspace the answer is `402` **[infer]**.
+    Archiving an archived client archives nothing more and answers `[]`. Premium
+    workspaces only: on a free workspace the answer is `402`.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -123,8 +123,8 @@ def _upstream_sync(
     """Archive a client
 
      Archives the client and its active projects; answers the ids of the projects it archived.
-    Archiving an archived client archives nothing more and answers `[]` **[infer]**. Premium
-    workspaces only: on a free workspace the answer is `402` **[infer]**.
+    Archiving an archived client archives nothing more and answers `[]`. Premium
+    workspaces only: on a free workspace the answer is `402`.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -154,8 +154,8 @@ async def asyncio_detailed(
     """Archive a client
 
      Archives the client and its active projects; answers the ids of the projects it archived.
-    Archiving an archived client archives nothing more and answers `[]` **[infer]**. Premium
-    workspaces only: on a free workspace the answer is `402` **[infer]**.
+    Archiving an archived client archives nothing more and answers `[]`. Premium
+    workspaces only: on a free workspace the answer is `402`.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -188,8 +188,8 @@ async def _upstream_asyncio(
     """Archive a client
 
      Archives the client and its active projects; answers the ids of the projects it archived.
-    Archiving an archived client archives nothing more and answers `[]` **[infer]**. Premium
-    workspaces only: on a free workspace the answer is `402` **[infer]**.
+    Archiving an archived client archives nothing more and answers `[]`. Premium
+    workspaces only: on a free workspace the answer is `402`.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -251,8 +251,8 @@ def sync(
     """Archive a client
 
     Archives the client and its active projects; answers the ids of the projects it archived.
-    Archiving an archived client archives nothing more and answers `[]` **[infer]**. Premium
-    workspaces only: on a free workspace the answer is `402` **[infer]**.
+    Archiving an archived client archives nothing more and answers `[]`. Premium
+    workspaces only: on a free workspace the answer is `402`.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -285,8 +285,8 @@ async def asyncio(
     """Archive a client
 
     Archives the client and its active projects; answers the ids of the projects it archived.
-    Archiving an archived client archives nothing more and answers `[]` **[infer]**. Premium
-    workspaces only: on a free workspace the answer is `402` **[infer]**.
+    Archiving an archived client archives nothing more and answers `[]`. Premium
+    workspaces only: on a free workspace the answer is `402`.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.

@@ -106,8 +106,8 @@ def sync_detailed(
     """Archive several clients
 
      Archives the listed clients and their active projects. All or nothing: when one id matches
-    no client, nothing is archived and the answer is `404` **[infer]**. The answer is one
-    entry for the whole batch **[infer]**. Premium workspaces only.
+    no client, nothing is archived and the answer is `404`. The answer is one
+    entry for the whole batch. Premium workspaces only.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -142,8 +142,8 @@ def _upstream_sync(
     """Archive several clients
 
      Archives the listed clients and their active projects. All or nothing: when one id matches
-    no client, nothing is archived and the answer is `404` **[infer]**. The answer is one
-    entry for the whole batch **[infer]**. Premium workspaces only.
+    no client, nothing is archived and the answer is `404`. The answer is one
+    entry for the whole batch. Premium workspaces only.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -173,8 +173,8 @@ async def asyncio_detailed(
     """Archive several clients
 
      Archives the listed clients and their active projects. All or nothing: when one id matches
-    no client, nothing is archived and the answer is `404` **[infer]**. The answer is one
-    entry for the whole batch **[infer]**. Premium workspaces only.
+    no client, nothing is archived and the answer is `404`. The answer is one
+    entry for the whole batch. Premium workspaces only.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -207,8 +207,8 @@ async def _upstream_asyncio(
     """Archive several clients
 
      Archives the listed clients and their active projects. All or nothing: when one id matches
-    no client, nothing is archived and the answer is `404` **[infer]**. The answer is one
-    entry for the whole batch **[infer]**. Premium workspaces only.
+    no client, nothing is archived and the answer is `404`. The answer is one
+    entry for the whole batch. Premium workspaces only.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -270,8 +270,8 @@ def sync(
     """Archive several clients
 
     Archives the listed clients and their active projects. All or nothing: when one id matches
-    no client, nothing is archived and the answer is `404` **[infer]**. The answer is one
-    entry for the whole batch **[infer]**. Premium workspaces only.
+    no client, nothing is archived and the answer is `404`. The answer is one
+    entry for the whole batch. Premium workspaces only.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -304,8 +304,8 @@ async def asyncio(
     """Archive several clients
 
     Archives the listed clients and their active projects. All or nothing: when one id matches
-    no client, nothing is archived and the answer is `404` **[infer]**. The answer is one
-    entry for the whole batch **[infer]**. Premium workspaces only.
+    no client, nothing is archived and the answer is `404`. The answer is one
+    entry for the whole batch. Premium workspaces only.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.

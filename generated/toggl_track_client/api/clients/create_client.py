@@ -99,7 +99,7 @@ def sync_detailed(
 
      Creates a client in the workspace. The name is trimmed, must not be empty, must be at most
     255 characters and must be unique in the workspace. `wid` in the body is ignored: the path
-    decides the workspace **[infer]**.
+    decides the workspace.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -136,7 +136,7 @@ def _upstream_sync(
 
      Creates a client in the workspace. The name is trimmed, must not be empty, must be at most
     255 characters and must be unique in the workspace. `wid` in the body is ignored: the path
-    decides the workspace **[infer]**.
+    decides the workspace.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -168,7 +168,7 @@ async def asyncio_detailed(
 
      Creates a client in the workspace. The name is trimmed, must not be empty, must be at most
     255 characters and must be unique in the workspace. `wid` in the body is ignored: the path
-    decides the workspace **[infer]**.
+    decides the workspace.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -203,7 +203,7 @@ async def _upstream_asyncio(
 
      Creates a client in the workspace. The name is trimmed, must not be empty, must be at most
     255 characters and must be unique in the workspace. `wid` in the body is ignored: the path
-    decides the workspace **[infer]**.
+    decides the workspace.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -267,7 +267,7 @@ def sync(
 
     Creates a client in the workspace. The name is trimmed, must not be empty, must be at most
     255 characters and must be unique in the workspace. `wid` in the body is ignored: the path
-    decides the workspace **[infer]**.
+    decides the workspace.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -302,7 +302,7 @@ async def asyncio(
 
     Creates a client in the workspace. The name is trimmed, must not be empty, must be at most
     255 characters and must be unique in the workspace. `wid` in the body is ignored: the path
-    decides the workspace **[infer]**.
+    decides the workspace.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.

@@ -85,9 +85,7 @@ def sync_detailed(
 ) -> Response[Any | int | str]:
     """Delete a client
 
-     Deletes the client. Toggl's published description (2024, 2026) types the success body as
-    a number; a third-party client says it is empty; neither is a recording. Both are accepted
-    here, and the live contract run reports which one the live API sent **[infer]**.
+     Deletes the client. The answer is a number or empty.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -121,9 +119,7 @@ def _upstream_sync(
 ) -> Any | int | str | None:
     """Delete a client
 
-     Deletes the client. Toggl's published description (2024, 2026) types the success body as
-    a number; a third-party client says it is empty; neither is a recording. Both are accepted
-    here, and the live contract run reports which one the live API sent **[infer]**.
+     Deletes the client. The answer is a number or empty.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -152,9 +148,7 @@ async def asyncio_detailed(
 ) -> Response[Any | int | str]:
     """Delete a client
 
-     Deletes the client. Toggl's published description (2024, 2026) types the success body as
-    a number; a third-party client says it is empty; neither is a recording. Both are accepted
-    here, and the live contract run reports which one the live API sent **[infer]**.
+     Deletes the client. The answer is a number or empty.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -186,9 +180,7 @@ async def _upstream_asyncio(
 ) -> Any | int | str | None:
     """Delete a client
 
-     Deletes the client. Toggl's published description (2024, 2026) types the success body as
-    a number; a third-party client says it is empty; neither is a recording. Both are accepted
-    here, and the live contract run reports which one the live API sent **[infer]**.
+     Deletes the client. The answer is a number or empty.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -247,9 +239,7 @@ def sync(
 ) -> int | None:
     """Delete a client
 
-    Deletes the client. Toggl's published description (2024, 2026) types the success body as
-    a number; a third-party client says it is empty; neither is a recording. Both are accepted
-    here, and the live contract run reports which one the live API sent **[infer]**.
+    Deletes the client. The answer is a number or empty.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -281,9 +271,7 @@ async def asyncio(
 ) -> int | None:
     """Delete a client
 
-    Deletes the client. Toggl's published description (2024, 2026) types the success body as
-    a number; a third-party client says it is empty; neither is a recording. Both are accepted
-    here, and the live contract run reports which one the live API sent **[infer]**.
+    Deletes the client. The answer is a number or empty.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.

@@ -95,8 +95,8 @@ def sync_detailed(
     """Delete several clients
 
      Deletes the listed clients. All or nothing: when one id matches no client, nothing is
-    deleted and the answer is `404` **[infer]**. Toggl documents the success body as a string;
-    its text is unknown **[infer: `"OK"`]**.
+    deleted and the answer is `404`. Toggl documents the success body as a string;
+    its text is unknown.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -131,8 +131,8 @@ def _upstream_sync(
     """Delete several clients
 
      Deletes the listed clients. All or nothing: when one id matches no client, nothing is
-    deleted and the answer is `404` **[infer]**. Toggl documents the success body as a string;
-    its text is unknown **[infer: `"OK"`]**.
+    deleted and the answer is `404`. Toggl documents the success body as a string;
+    its text is unknown.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -162,8 +162,8 @@ async def asyncio_detailed(
     """Delete several clients
 
      Deletes the listed clients. All or nothing: when one id matches no client, nothing is
-    deleted and the answer is `404` **[infer]**. Toggl documents the success body as a string;
-    its text is unknown **[infer: `"OK"`]**.
+    deleted and the answer is `404`. Toggl documents the success body as a string;
+    its text is unknown.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -196,8 +196,8 @@ async def _upstream_asyncio(
     """Delete several clients
 
      Deletes the listed clients. All or nothing: when one id matches no client, nothing is
-    deleted and the answer is `404` **[infer]**. Toggl documents the success body as a string;
-    its text is unknown **[infer: `"OK"`]**.
+    deleted and the answer is `404`. Toggl documents the success body as a string;
+    its text is unknown.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -257,8 +257,8 @@ def sync(
     """Delete several clients
 
     Deletes the listed clients. All or nothing: when one id matches no client, nothing is
-    deleted and the answer is `404` **[infer]**. Toggl documents the success body as a string;
-    its text is unknown **[infer: `"OK"`]**.
+    deleted and the answer is `404`. Toggl documents the success body as a string;
+    its text is unknown.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -291,8 +291,8 @@ async def asyncio(
     """Delete several clients
 
     Deletes the listed clients. All or nothing: when one id matches no client, nothing is
-    deleted and the answer is `404` **[infer]**. Toggl documents the success body as a string;
-    its text is unknown **[infer: `"OK"`]**.
+    deleted and the answer is `404`. Toggl documents the success body as a string;
+    its text is unknown.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.

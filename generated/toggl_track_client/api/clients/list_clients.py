@@ -125,10 +125,14 @@ def sync_detailed(
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
-        status (ListClientsStatus | Unset):  Default: 'active'.
-        name (str | Unset):
-        page (int | Unset):
-        per_page (int | Unset):
+        status (ListClientsStatus | Unset): Which clients to list; anything else is answered with
+            400. Default: 'active'.
+        name (str | Unset): Case-insensitive substring of the client name; empty means no filter.
+        page (int | Unset): Page to answer, from 1. Toggl's web app pages the list with `page` and
+            `per_page`; without either, this description takes the answer to hold every matching
+            client, but clients should not rely on it: `total_count` says how many
+            match, and the SDK's `list_all` walks the pages until it has them all.
+        per_page (int | Unset): Clients per page, 1 to 200, 50 when only `page` is given.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -170,10 +174,14 @@ def _upstream_sync(
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
-        status (ListClientsStatus | Unset):  Default: 'active'.
-        name (str | Unset):
-        page (int | Unset):
-        per_page (int | Unset):
+        status (ListClientsStatus | Unset): Which clients to list; anything else is answered with
+            400. Default: 'active'.
+        name (str | Unset): Case-insensitive substring of the client name; empty means no filter.
+        page (int | Unset): Page to answer, from 1. Toggl's web app pages the list with `page` and
+            `per_page`; without either, this description takes the answer to hold every matching
+            client, but clients should not rely on it: `total_count` says how many
+            match, and the SDK's `list_all` walks the pages until it has them all.
+        per_page (int | Unset): Clients per page, 1 to 200, 50 when only `page` is given.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -210,10 +218,14 @@ async def asyncio_detailed(
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
-        status (ListClientsStatus | Unset):  Default: 'active'.
-        name (str | Unset):
-        page (int | Unset):
-        per_page (int | Unset):
+        status (ListClientsStatus | Unset): Which clients to list; anything else is answered with
+            400. Default: 'active'.
+        name (str | Unset): Case-insensitive substring of the client name; empty means no filter.
+        page (int | Unset): Page to answer, from 1. Toggl's web app pages the list with `page` and
+            `per_page`; without either, this description takes the answer to hold every matching
+            client, but clients should not rely on it: `total_count` says how many
+            match, and the SDK's `list_all` walks the pages until it has them all.
+        per_page (int | Unset): Clients per page, 1 to 200, 50 when only `page` is given.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -253,10 +265,14 @@ async def _upstream_asyncio(
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
-        status (ListClientsStatus | Unset):  Default: 'active'.
-        name (str | Unset):
-        page (int | Unset):
-        per_page (int | Unset):
+        status (ListClientsStatus | Unset): Which clients to list; anything else is answered with
+            400. Default: 'active'.
+        name (str | Unset): Case-insensitive substring of the client name; empty means no filter.
+        page (int | Unset): Page to answer, from 1. Toggl's web app pages the list with `page` and
+            `per_page`; without either, this description takes the answer to hold every matching
+            client, but clients should not rely on it: `total_count` says how many
+            match, and the SDK's `list_all` walks the pages until it has them all.
+        per_page (int | Unset): Clients per page, 1 to 200, 50 when only `page` is given.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -325,10 +341,14 @@ def sync(
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
-        status (ListClientsStatus | Unset):  Default: 'active'.
-        name (str | Unset):
-        page (int | Unset):
-        per_page (int | Unset):
+        status (ListClientsStatus | Unset): Which clients to list; anything else is answered with
+            400. Default: 'active'.
+        name (str | Unset): Case-insensitive substring of the client name; empty means no filter.
+        page (int | Unset): Page to answer, from 1. Toggl's web app pages the list with `page` and
+            `per_page`; without either, this description takes the answer to hold every matching
+            client, but clients should not rely on it: `total_count` says how many
+            match, and the SDK's `list_all` walks the pages until it has them all.
+        per_page (int | Unset): Clients per page, 1 to 200, 50 when only `page` is given.
 
     Raises:
         errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
@@ -368,10 +388,14 @@ async def asyncio(
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
-        status (ListClientsStatus | Unset):  Default: 'active'.
-        name (str | Unset):
-        page (int | Unset):
-        per_page (int | Unset):
+        status (ListClientsStatus | Unset): Which clients to list; anything else is answered with
+            400. Default: 'active'.
+        name (str | Unset): Case-insensitive substring of the client name; empty means no filter.
+        page (int | Unset): Page to answer, from 1. Toggl's web app pages the list with `page` and
+            `per_page`; without either, this description takes the answer to hold every matching
+            client, but clients should not rely on it: `total_count` says how many
+            match, and the SDK's `list_all` walks the pages until it has them all.
+        per_page (int | Unset): Clients per page, 1 to 200, 50 when only `page` is given.
 
     Raises:
         errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.

@@ -107,7 +107,7 @@ def sync_detailed(
 
      Restores the client, and the listed projects of it (or all of them, with
     `restore_all_projects`). An empty body restores the client alone. Restoring an active
-    client changes nothing and answers the client **[infer]**.
+    client changes nothing and answers the client.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -146,7 +146,7 @@ def _upstream_sync(
 
      Restores the client, and the listed projects of it (or all of them, with
     `restore_all_projects`). An empty body restores the client alone. Restoring an active
-    client changes nothing and answers the client **[infer]**.
+    client changes nothing and answers the client.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -180,7 +180,7 @@ async def asyncio_detailed(
 
      Restores the client, and the listed projects of it (or all of them, with
     `restore_all_projects`). An empty body restores the client alone. Restoring an active
-    client changes nothing and answers the client **[infer]**.
+    client changes nothing and answers the client.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -217,7 +217,7 @@ async def _upstream_asyncio(
 
      Restores the client, and the listed projects of it (or all of them, with
     `restore_all_projects`). An empty body restores the client alone. Restoring an active
-    client changes nothing and answers the client **[infer]**.
+    client changes nothing and answers the client.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -283,7 +283,7 @@ def sync(
 
     Restores the client, and the listed projects of it (or all of them, with
     `restore_all_projects`). An empty body restores the client alone. Restoring an active
-    client changes nothing and answers the client **[infer]**.
+    client changes nothing and answers the client.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -320,7 +320,7 @@ async def asyncio(
 
     Restores the client, and the listed projects of it (or all of them, with
     `restore_all_projects`). An empty body restores the client alone. Restoring an active
-    client changes nothing and answers the client **[infer]**.
+    client changes nothing and answers the client.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.

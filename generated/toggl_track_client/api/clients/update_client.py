@@ -104,9 +104,9 @@ def sync_detailed(
 ) -> Response[Any | ClientModel | str]:
     """Update a client
 
-     Updates a workspace client. The update is partial: a field left out keeps its value
-    **[infer]**, as Toggl's v9 guidance says to send only the fields that changed. `wid` in the
-    body is ignored: the path decides the workspace **[infer]**. Every change sets `at`.
+     Updates a workspace client. The update is partial: a field left out keeps its value, as Toggl's v9
+    guidance says to send only the fields that changed. `wid` in the
+    body is ignored: the path decides the workspace. Every change sets `at`.
 
     Use the archive and restore operations to archive or restore the client.
 
@@ -145,9 +145,9 @@ def _upstream_sync(
 ) -> Any | ClientModel | str | None:
     """Update a client
 
-     Updates a workspace client. The update is partial: a field left out keeps its value
-    **[infer]**, as Toggl's v9 guidance says to send only the fields that changed. `wid` in the
-    body is ignored: the path decides the workspace **[infer]**. Every change sets `at`.
+     Updates a workspace client. The update is partial: a field left out keeps its value, as Toggl's v9
+    guidance says to send only the fields that changed. `wid` in the
+    body is ignored: the path decides the workspace. Every change sets `at`.
 
     Use the archive and restore operations to archive or restore the client.
 
@@ -181,9 +181,9 @@ async def asyncio_detailed(
 ) -> Response[Any | ClientModel | str]:
     """Update a client
 
-     Updates a workspace client. The update is partial: a field left out keeps its value
-    **[infer]**, as Toggl's v9 guidance says to send only the fields that changed. `wid` in the
-    body is ignored: the path decides the workspace **[infer]**. Every change sets `at`.
+     Updates a workspace client. The update is partial: a field left out keeps its value, as Toggl's v9
+    guidance says to send only the fields that changed. `wid` in the
+    body is ignored: the path decides the workspace. Every change sets `at`.
 
     Use the archive and restore operations to archive or restore the client.
 
@@ -220,9 +220,9 @@ async def _upstream_asyncio(
 ) -> Any | ClientModel | str | None:
     """Update a client
 
-     Updates a workspace client. The update is partial: a field left out keeps its value
-    **[infer]**, as Toggl's v9 guidance says to send only the fields that changed. `wid` in the
-    body is ignored: the path decides the workspace **[infer]**. Every change sets `at`.
+     Updates a workspace client. The update is partial: a field left out keeps its value, as Toggl's v9
+    guidance says to send only the fields that changed. `wid` in the
+    body is ignored: the path decides the workspace. Every change sets `at`.
 
     Use the archive and restore operations to archive or restore the client.
 
@@ -288,9 +288,9 @@ def sync(
 ) -> ClientModel:
     """Update a client
 
-    Updates a workspace client. The update is partial: a field left out keeps its value
-    **[infer]**, as Toggl's v9 guidance says to send only the fields that changed. `wid` in the
-    body is ignored: the path decides the workspace **[infer]**. Every change sets `at`.
+    Updates a workspace client. The update is partial: a field left out keeps its value, as Toggl's
+    v9 guidance says to send only the fields that changed. `wid` in the
+    body is ignored: the path decides the workspace. Every change sets `at`.
 
     Use the archive and restore operations to archive or restore the client.
 
@@ -327,9 +327,9 @@ async def asyncio(
 ) -> ClientModel:
     """Update a client
 
-    Updates a workspace client. The update is partial: a field left out keeps its value
-    **[infer]**, as Toggl's v9 guidance says to send only the fields that changed. `wid` in the
-    body is ignored: the path decides the workspace **[infer]**. Every change sets `at`.
+    Updates a workspace client. The update is partial: a field left out keeps its value, as Toggl's
+    v9 guidance says to send only the fields that changed. `wid` in the
+    body is ignored: the path decides the workspace. Every change sets `at`.
 
     Use the archive and restore operations to archive or restore the client.
 

@@ -12,7 +12,7 @@ from typing import cast
 from ..._runtime import resource as _resource
 from ...models.client_model import ClientModel  # noqa: F401
 from ...models.project import Project  # noqa: F401
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, Response, Unset  # noqa: F401  (not every resource needs both)
 from . import (
     list_my_clients,
     list_my_projects,
@@ -25,7 +25,7 @@ class MeResource(_resource.Resource):
     def clients(
         self,
         *,
-        since: int | datetime.datetime | Unset = UNSET,
+        since: int | datetime.datetime | None = None,
     ) -> builtins.list[ClientModel]:
         """List the clients of all my workspaces
 
@@ -34,7 +34,8 @@ class MeResource(_resource.Resource):
         `server_deleted_at`. On every plan `/me` calls share a quota of 30 requests per hour.
 
         Args:
-            since (int | Unset):
+            since (int | None): Unix time in seconds; only clients changed at or after it are
+                returned.
 
         Raises:
             errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
@@ -53,19 +54,20 @@ class MeResource(_resource.Resource):
     def projects(
         self,
         *,
-        include_archived: bool | Unset = UNSET,
-        since: int | datetime.datetime | Unset = UNSET,
+        include_archived: bool | None = None,
+        since: int | datetime.datetime | None = None,
     ) -> builtins.list[Project]:
         """List the projects of all my workspaces
 
         Projects of every workspace of the user. Archived projects are left out unless
         `include_archived=true` (Toggl's mobile developers, 2017). With `since`, only the projects
-        created, changed or deleted since then, archived ones included **[infer]**; deleted ones
+        created, changed or deleted since then, archived ones included; deleted ones
         carry `server_deleted_at`. On every plan `/me` calls share a quota of 30 requests per hour.
 
         Args:
-            include_archived (bool | Unset):
-            since (int | Unset):
+            include_archived (bool | None): `true`: archived projects too (without `since`).
+            since (int | None): Unix time in seconds; only projects changed at or after it are
+                returned.
 
         Raises:
             errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
@@ -92,11 +94,11 @@ class MeResourceWithRawResponse(_resource.Resource):
     def clients(
         self,
         *,
-        since: int | datetime.datetime | Unset = UNSET,
-    ) -> Response[builtins.list[ClientModel]]:
+        since: int | datetime.datetime | None = None,
+    ) -> _resource.RawSuccess[builtins.list[ClientModel]]:
         """`clients`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[builtins.list[ClientModel]],
+            _resource.RawSuccess[builtins.list[ClientModel]],
             _resource.raise_unless_success(
                 list_my_clients.sync_detailed(
                     client=self._client,
@@ -108,12 +110,12 @@ class MeResourceWithRawResponse(_resource.Resource):
     def projects(
         self,
         *,
-        include_archived: bool | Unset = UNSET,
-        since: int | datetime.datetime | Unset = UNSET,
-    ) -> Response[builtins.list[Project]]:
+        include_archived: bool | None = None,
+        since: int | datetime.datetime | None = None,
+    ) -> _resource.RawSuccess[builtins.list[Project]]:
         """`projects`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[builtins.list[Project]],
+            _resource.RawSuccess[builtins.list[Project]],
             _resource.raise_unless_success(
                 list_my_projects.sync_detailed(
                     client=self._client,
@@ -130,7 +132,7 @@ class AsyncMeResource(_resource.Resource):
     async def clients(
         self,
         *,
-        since: int | datetime.datetime | Unset = UNSET,
+        since: int | datetime.datetime | None = None,
     ) -> builtins.list[ClientModel]:
         """List the clients of all my workspaces
 
@@ -139,7 +141,8 @@ class AsyncMeResource(_resource.Resource):
         `server_deleted_at`. On every plan `/me` calls share a quota of 30 requests per hour.
 
         Args:
-            since (int | Unset):
+            since (int | None): Unix time in seconds; only clients changed at or after it are
+                returned.
 
         Raises:
             errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
@@ -158,19 +161,20 @@ class AsyncMeResource(_resource.Resource):
     async def projects(
         self,
         *,
-        include_archived: bool | Unset = UNSET,
-        since: int | datetime.datetime | Unset = UNSET,
+        include_archived: bool | None = None,
+        since: int | datetime.datetime | None = None,
     ) -> builtins.list[Project]:
         """List the projects of all my workspaces
 
         Projects of every workspace of the user. Archived projects are left out unless
         `include_archived=true` (Toggl's mobile developers, 2017). With `since`, only the projects
-        created, changed or deleted since then, archived ones included **[infer]**; deleted ones
+        created, changed or deleted since then, archived ones included; deleted ones
         carry `server_deleted_at`. On every plan `/me` calls share a quota of 30 requests per hour.
 
         Args:
-            include_archived (bool | Unset):
-            since (int | Unset):
+            include_archived (bool | None): `true`: archived projects too (without `since`).
+            since (int | None): Unix time in seconds; only projects changed at or after it are
+                returned.
 
         Raises:
             errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
@@ -197,11 +201,11 @@ class AsyncMeResourceWithRawResponse(_resource.Resource):
     async def clients(
         self,
         *,
-        since: int | datetime.datetime | Unset = UNSET,
-    ) -> Response[builtins.list[ClientModel]]:
+        since: int | datetime.datetime | None = None,
+    ) -> _resource.RawSuccess[builtins.list[ClientModel]]:
         """`clients`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[builtins.list[ClientModel]],
+            _resource.RawSuccess[builtins.list[ClientModel]],
             _resource.raise_unless_success(
                 await list_my_clients.asyncio_detailed(
                     client=self._client,
@@ -213,12 +217,12 @@ class AsyncMeResourceWithRawResponse(_resource.Resource):
     async def projects(
         self,
         *,
-        include_archived: bool | Unset = UNSET,
-        since: int | datetime.datetime | Unset = UNSET,
-    ) -> Response[builtins.list[Project]]:
+        include_archived: bool | None = None,
+        since: int | datetime.datetime | None = None,
+    ) -> _resource.RawSuccess[builtins.list[Project]]:
         """`projects`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[builtins.list[Project]],
+            _resource.RawSuccess[builtins.list[Project]],
             _resource.raise_unless_success(
                 await list_my_projects.asyncio_detailed(
                     client=self._client,

@@ -97,7 +97,8 @@ def sync_detailed(
     `server_deleted_at`. On every plan `/me` calls share a quota of 30 requests per hour.
 
     Args:
-        since (int | Unset):
+        since (int | Unset): Unix time in seconds; only clients changed at or after it are
+            returned.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -130,7 +131,8 @@ def _upstream_sync(
     `server_deleted_at`. On every plan `/me` calls share a quota of 30 requests per hour.
 
     Args:
-        since (int | Unset):
+        since (int | Unset): Unix time in seconds; only clients changed at or after it are
+            returned.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -158,7 +160,8 @@ async def asyncio_detailed(
     `server_deleted_at`. On every plan `/me` calls share a quota of 30 requests per hour.
 
     Args:
-        since (int | Unset):
+        since (int | Unset): Unix time in seconds; only clients changed at or after it are
+            returned.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -189,7 +192,8 @@ async def _upstream_asyncio(
     `server_deleted_at`. On every plan `/me` calls share a quota of 30 requests per hour.
 
     Args:
-        since (int | Unset):
+        since (int | Unset): Unix time in seconds; only clients changed at or after it are
+            returned.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -249,7 +253,8 @@ def sync(
     `server_deleted_at`. On every plan `/me` calls share a quota of 30 requests per hour.
 
     Args:
-        since (int | Unset):
+        since (int | Unset): Unix time in seconds; only clients changed at or after it are
+            returned.
 
     Raises:
         errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
@@ -280,7 +285,8 @@ async def asyncio(
     `server_deleted_at`. On every plan `/me` calls share a quota of 30 requests per hour.
 
     Args:
-        since (int | Unset):
+        since (int | Unset): Unix time in seconds; only clients changed at or after it are
+            returned.
 
     Raises:
         errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.

@@ -103,12 +103,13 @@ def sync_detailed(
 
      Projects of every workspace of the user. Archived projects are left out unless
     `include_archived=true` (Toggl's mobile developers, 2017). With `since`, only the projects
-    created, changed or deleted since then, archived ones included **[infer]**; deleted ones
+    created, changed or deleted since then, archived ones included; deleted ones
     carry `server_deleted_at`. On every plan `/me` calls share a quota of 30 requests per hour.
 
     Args:
-        include_archived (bool | Unset):
-        since (int | Unset):
+        include_archived (bool | Unset): `true`: archived projects too (without `since`).
+        since (int | Unset): Unix time in seconds; only projects changed at or after it are
+            returned.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -140,12 +141,13 @@ def _upstream_sync(
 
      Projects of every workspace of the user. Archived projects are left out unless
     `include_archived=true` (Toggl's mobile developers, 2017). With `since`, only the projects
-    created, changed or deleted since then, archived ones included **[infer]**; deleted ones
+    created, changed or deleted since then, archived ones included; deleted ones
     carry `server_deleted_at`. On every plan `/me` calls share a quota of 30 requests per hour.
 
     Args:
-        include_archived (bool | Unset):
-        since (int | Unset):
+        include_archived (bool | Unset): `true`: archived projects too (without `since`).
+        since (int | Unset): Unix time in seconds; only projects changed at or after it are
+            returned.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -172,12 +174,13 @@ async def asyncio_detailed(
 
      Projects of every workspace of the user. Archived projects are left out unless
     `include_archived=true` (Toggl's mobile developers, 2017). With `since`, only the projects
-    created, changed or deleted since then, archived ones included **[infer]**; deleted ones
+    created, changed or deleted since then, archived ones included; deleted ones
     carry `server_deleted_at`. On every plan `/me` calls share a quota of 30 requests per hour.
 
     Args:
-        include_archived (bool | Unset):
-        since (int | Unset):
+        include_archived (bool | Unset): `true`: archived projects too (without `since`).
+        since (int | Unset): Unix time in seconds; only projects changed at or after it are
+            returned.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -207,12 +210,13 @@ async def _upstream_asyncio(
 
      Projects of every workspace of the user. Archived projects are left out unless
     `include_archived=true` (Toggl's mobile developers, 2017). With `since`, only the projects
-    created, changed or deleted since then, archived ones included **[infer]**; deleted ones
+    created, changed or deleted since then, archived ones included; deleted ones
     carry `server_deleted_at`. On every plan `/me` calls share a quota of 30 requests per hour.
 
     Args:
-        include_archived (bool | Unset):
-        since (int | Unset):
+        include_archived (bool | Unset): `true`: archived projects too (without `since`).
+        since (int | Unset): Unix time in seconds; only projects changed at or after it are
+            returned.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -271,12 +275,13 @@ def sync(
 
     Projects of every workspace of the user. Archived projects are left out unless
     `include_archived=true` (Toggl's mobile developers, 2017). With `since`, only the projects
-    created, changed or deleted since then, archived ones included **[infer]**; deleted ones
+    created, changed or deleted since then, archived ones included; deleted ones
     carry `server_deleted_at`. On every plan `/me` calls share a quota of 30 requests per hour.
 
     Args:
-        include_archived (bool | Unset):
-        since (int | Unset):
+        include_archived (bool | Unset): `true`: archived projects too (without `since`).
+        since (int | Unset): Unix time in seconds; only projects changed at or after it are
+            returned.
 
     Raises:
         errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
@@ -306,12 +311,13 @@ async def asyncio(
 
     Projects of every workspace of the user. Archived projects are left out unless
     `include_archived=true` (Toggl's mobile developers, 2017). With `since`, only the projects
-    created, changed or deleted since then, archived ones included **[infer]**; deleted ones
+    created, changed or deleted since then, archived ones included; deleted ones
     carry `server_deleted_at`. On every plan `/me` calls share a quota of 30 requests per hour.
 
     Args:
-        include_archived (bool | Unset):
-        since (int | Unset):
+        include_archived (bool | Unset): `true`: archived projects too (without `since`).
+        since (int | Unset): Unix time in seconds; only projects changed at or after it are
+            returned.
 
     Raises:
         errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.

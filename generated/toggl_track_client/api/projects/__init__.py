@@ -23,7 +23,7 @@ from ...models.project_update_rate_change_mode import (
     check_project_update_rate_change_mode,  # noqa: F401
 )
 from ...models.recurring_parameters import RecurringParameters  # noqa: F401
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, Response, Unset  # noqa: F401  (not every resource needs both)
 from . import (
     create_project,
     delete_project,
@@ -40,54 +40,62 @@ class ProjectsResource(_resource.Resource):
         self,
         workspace_id: int,
         *,
-        active: bool | ListProjectsActiveType1 | Unset = UNSET,
-        since: int | datetime.datetime | Unset = UNSET,
-        billable: bool | Unset = UNSET,
-        user_ids: str | Unset = UNSET,
-        client_ids: str | Unset = UNSET,
-        group_ids: str | Unset = UNSET,
-        project_ids: str | Unset = UNSET,
-        statuses: str | Unset = UNSET,
-        name: str | Unset = UNSET,
-        search: str | Unset = UNSET,
-        only_templates: bool | Unset = UNSET,
-        only_me: bool | Unset = UNSET,
-        sort_pinned: bool | Unset = UNSET,
-        sort_field: ListProjectsSortField | Unset = UNSET,
-        sort_order: ListProjectsSortOrder | Unset = UNSET,
-        page: int | Unset = UNSET,
-        per_page: int | Unset = 151,
+        active: bool | ListProjectsActiveType1 | None = None,
+        since: int | datetime.datetime | None = None,
+        billable: bool | None = None,
+        user_ids: str | None = None,
+        client_ids: str | None = None,
+        group_ids: str | None = None,
+        project_ids: str | None = None,
+        statuses: str | None = None,
+        name: str | None = None,
+        search: str | None = None,
+        only_templates: bool | None = None,
+        only_me: bool | None = None,
+        sort_pinned: bool | None = None,
+        sort_field: ListProjectsSortField | None = None,
+        sort_order: ListProjectsSortOrder | None = None,
+        page: int | None = None,
+        per_page: int | None = 151,
     ) -> builtins.list[Project]:
         """List projects of a workspace
 
         Projects of the workspace, one page at a time (151 by default, at most 200). Without
         `active`, the answer holds active **and** archived projects (v9 changed that from v8).
-        Toggl's published description marks `name`, `page`, `sort_field`, `sort_order`,
-        `sort_pinned`, `only_templates` and `search` as required; clients call the bare path and
-        get 200, so none is required here. Items are in `name` order unless `sort_field` says
-        otherwise **[infer]**; every item carries `total_count`, the number of projects that match
-        before paging **[infer]**.
+        Items are in `name` order unless `sort_field` says otherwise; every item
+        carries `total_count`, the number of projects that match before paging.
 
         Args:
             workspace_id (int): A Toggl id, a positive 64-bit integer.
-            active (bool | ListProjectsActiveType1 | Unset):
-            since (int | Unset):
-            billable (bool | Unset):
-            user_ids (str | Unset): Comma-separated ids, without spaces. Example: 61250143,61250188.
-            client_ids (str | Unset): Comma-separated ids, without spaces. Example: 61250143,61250188.
-            group_ids (str | Unset): Comma-separated ids, without spaces. Example: 61250143,61250188.
-            project_ids (str | Unset): Comma-separated ids, without spaces. Example:
-                61250143,61250188.
-            statuses (str | Unset):
-            name (str | Unset):
-            search (str | Unset):
-            only_templates (bool | Unset):
-            only_me (bool | Unset):
-            sort_pinned (bool | Unset):
-            sort_field (ListProjectsSortField | Unset):
-            sort_order (ListProjectsSortOrder | Unset):
-            page (int | Unset):
-            per_page (int | Unset):  Default: 151.
+            active (bool | ListProjectsActiveType1 | None): `true`: active projects only; `false`:
+                archived ones only; `both` (or leaving it out):
+                all of them.
+            since (int | None): Unix time in seconds: only projects created, changed or deleted since
+                then; deleted
+                ones carry `server_deleted_at`.
+            billable (bool | None): Only billable (`true`) or non-billable (`false`) projects.
+            user_ids (str | None): Comma-separated ids, without spaces. Example: 61250143,61250188.
+            client_ids (str | None): Comma-separated ids, without spaces. Example: 61250143,61250188.
+            group_ids (str | None): Comma-separated ids, without spaces. Example: 61250143,61250188.
+            project_ids (str | None): Comma-separated ids, without spaces. Example: 61250143,61250188.
+            statuses (str | None): Comma-separated statuses (`upcoming`, `active`, `ended`,
+                `archived`); only projects
+                with one of them.
+            name (str | None): Case-insensitive substring of the project name; empty means no filter.
+            search (str | None): Search text (Toggl's 2026 description); taken as a case-insensitive
+                substring of the
+                name, like `name`.
+            only_templates (bool | None): `true`: template projects only.
+            only_me (bool | None): `true`: only projects assigned to the current user.
+            sort_pinned (bool | None): `true`: pinned projects first.
+            sort_field (ListProjectsSortField | None): The field to order by.
+            sort_order (ListProjectsSortOrder | None): Ascending or descending.
+            page (int | None): Page to answer, from 1; past the last page the answer is `[]`.
+            per_page (int | None): Projects per page: 151 by default, at most 200 (Toggl's
+                description). A larger value
+                is answered as 200 (a production client sends 500 without an error), so
+                the SDK's `list_all` walks pages until `total_count` is reached.
+                 Default: 151.
 
         Raises:
             errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
@@ -124,21 +132,21 @@ class ProjectsResource(_resource.Resource):
         self,
         workspace_id: int,
         *,
-        active: bool | ListProjectsActiveType1 | Unset = UNSET,
-        since: int | datetime.datetime | Unset = UNSET,
-        billable: bool | Unset = UNSET,
-        user_ids: str | Unset = UNSET,
-        client_ids: str | Unset = UNSET,
-        group_ids: str | Unset = UNSET,
-        project_ids: str | Unset = UNSET,
-        statuses: str | Unset = UNSET,
-        name: str | Unset = UNSET,
-        search: str | Unset = UNSET,
-        only_templates: bool | Unset = UNSET,
-        only_me: bool | Unset = UNSET,
-        sort_pinned: bool | Unset = UNSET,
-        sort_field: ListProjectsSortField | Unset = UNSET,
-        sort_order: ListProjectsSortOrder | Unset = UNSET,
+        active: bool | ListProjectsActiveType1 | None = None,
+        since: int | datetime.datetime | None = None,
+        billable: bool | None = None,
+        user_ids: str | None = None,
+        client_ids: str | None = None,
+        group_ids: str | None = None,
+        project_ids: str | None = None,
+        statuses: str | None = None,
+        name: str | None = None,
+        search: str | None = None,
+        only_templates: bool | None = None,
+        only_me: bool | None = None,
+        sort_pinned: bool | None = None,
+        sort_field: ListProjectsSortField | None = None,
+        sort_order: ListProjectsSortOrder | None = None,
         per_page: int = 200,
     ) -> Iterator[Project]:
         """Every item of `list`, fetched page by page (`per_page` at a time) until all are read.
@@ -177,27 +185,27 @@ class ProjectsResource(_resource.Resource):
         workspace_id: int,
         *,
         name: str,
-        active: bool | Unset = UNSET,
-        is_private: bool | Unset = UNSET,
-        client_id: int | None | Unset = UNSET,
-        cid: int | None | Unset = UNSET,
-        client_name: str | Unset = UNSET,
-        color: str | Unset = UNSET,
-        billable: bool | Unset = UNSET,
-        auto_estimates: bool | Unset = UNSET,
-        estimated_hours: int | None | Unset = UNSET,
-        rate: float | None | Unset = UNSET,
-        rate_change_mode: ProjectUpdateRateChangeMode | Unset = UNSET,
-        currency: None | str | Unset = UNSET,
-        fixed_fee: float | None | Unset = UNSET,
-        recurring: bool | Unset = UNSET,
-        recurring_parameters: None | RecurringParameters | Unset = UNSET,
-        template: bool | Unset = UNSET,
-        template_id: int | None | Unset = UNSET,
-        start_date: datetime.date | Unset = UNSET,
-        end_date: datetime.date | None | Unset = UNSET,
-        is_shared: bool | Unset = UNSET,
-        external_reference: str | Unset = UNSET,
+        active: bool | None = None,
+        is_private: bool | None = None,
+        client_id: int | _resource.Clear | None = None,
+        cid: int | _resource.Clear | None = None,
+        client_name: str | None = None,
+        color: str | None = None,
+        billable: bool | None = None,
+        auto_estimates: bool | None = None,
+        estimated_hours: int | _resource.Clear | None = None,
+        rate: float | _resource.Clear | None = None,
+        rate_change_mode: ProjectUpdateRateChangeMode | None = None,
+        currency: str | _resource.Clear | None = None,
+        fixed_fee: float | _resource.Clear | None = None,
+        recurring: bool | None = None,
+        recurring_parameters: RecurringParameters | _resource.Clear | None = None,
+        template: bool | None = None,
+        template_id: int | _resource.Clear | None = None,
+        start_date: datetime.date | None = None,
+        end_date: datetime.date | _resource.Clear | None = None,
+        is_shared: bool | None = None,
+        external_reference: str | None = None,
     ) -> Project:
         """Create a project
 
@@ -206,57 +214,54 @@ class ProjectsResource(_resource.Resource):
         client) in the workspace; archived projects keep their name taken.
 
         **Leaving `active` out creates an archived project**: Toggl's mobile developers (2017)
-        and a production integration (2025) both saw it and fixed it by sending `active: true`
-        [claim, twice; no recorded response]. Leaving `is_private` out makes the project private,
-        the workspace's documented initial default **[infer]**.
+        and a production integration (2025) both saw it and fixed it by sending `active: true`. Leaving
+        `is_private` out makes the project private,
+        the workspace's documented initial default.
 
         On a free workspace the premium fields (`billable`, `auto_estimates`, `estimated_hours`,
         `rate`, `rate_change_mode`, `currency`, `fixed_fee`, `recurring`,
         `recurring_parameters`, `template`) and colours outside the free palette are refused with
-        `402` **[infer]**; sending a premium field's free value (`false` or `null`) is accepted.
+        `402`; sending a premium field's free value (`false` or `null`) is accepted.
         In a workspace where only admins may create projects, others get `403`.
 
         Args:
             workspace_id (int): A Toggl id, a positive 64-bit integer.
-            name (str): Project name. Trimmed like a client name **[infer]**; not empty; at most 255
-                Unicode code
-                points once trimmed **[infer: Toggl's web app refuses 256 characters, its mobile app
-                counts
-                UTF-8 bytes]**. Unique among the projects of the same client (or of no client) in the
-                workspace, archived ones included, without case **[infer: the case]**; the same name under
+            name (str): Project name. Trimmed like a client name; not empty; at most 255 Unicode code
+                points once trimmed. Unique among the projects of the same client (or of no client) in the
+                workspace, archived ones included, without case; the same name under
                 another client is allowed.
                  Example: Website relaunch.
-            active (bool | Unset): `false` archives the project, `true` restores it
-            is_private (bool | Unset):
-            client_id (int | None | Unset):
-            cid (int | None | Unset):
-            client_name (str | Unset): The client by name, when `client_id` is not sent: an existing
+            active (bool | None): `false` archives the project, `true` restores it
+            is_private (bool | None):
+            client_id (int | CLEAR | None):  `CLEAR` sends null.
+            cid (int | CLEAR | None):  `CLEAR` sends null.
+            client_name (str | None): The client by name, when `client_id` is not sent: an existing
                 client of the workspace
-                (the name compared without case) **[infer]**; it creates no client **[infer]**.
-            color (str | Unset): `#rrggbb`, lower-case hex, as every recorded project has it and as
+                (the name compared without case); it creates no client.
+            color (str | None): `#rrggbb`, lower-case hex, as every recorded project has it and as
                 Toggl's error message
                 asks. On a free workspace only the palette is accepted: `#0b83d9 #9e5bd9 #d94182 #e36a00
-                #bf7000 #2da608 #06a893 #c9806b #465bb3 #990099 #c7af14 #566614 #d92b2b #525266`
-                [claim]; other colours are a paid feature. A project created without a colour gets one of
-                the palette **[infer: which one]**.
+                #bf7000 #2da608 #06a893 #c9806b #465bb3 #990099 #c7af14 #566614 #d92b2b #525266`; other
+                colours are a paid feature. A project created without a colour gets one of
+                the palette.
                  Example: #0b83d9.
-            billable (bool | Unset): Premium
-            auto_estimates (bool | Unset): Premium
-            estimated_hours (int | None | Unset): Premium
-            rate (float | None | Unset): Premium
-            rate_change_mode (ProjectUpdateRateChangeMode | Unset): Premium; which time entries a rate
+            billable (bool | None): Premium
+            auto_estimates (bool | None): Premium
+            estimated_hours (int | CLEAR | None): Premium `CLEAR` sends null.
+            rate (float | CLEAR | None): Premium `CLEAR` sends null.
+            rate_change_mode (ProjectUpdateRateChangeMode | None): Premium; which time entries a rate
                 change applies to (not stored)
-            currency (None | str | Unset): Premium
-            fixed_fee (float | None | Unset): Premium
-            recurring (bool | Unset): Premium
-            recurring_parameters (None | RecurringParameters | Unset): Premium; stored as the
-                project's list of periods (not read back as sent)
-            template (bool | Unset): Premium
-            template_id (int | None | Unset):
-            start_date (datetime.date | Unset): A calendar date, `YYYY-MM-DD`. Example: 2024-03-17.
-            end_date (datetime.date | None | Unset):
-            is_shared (bool | Unset):
-            external_reference (str | Unset): An identifier of the project in another system (Toggl's
+            currency (str | CLEAR | None): Premium `CLEAR` sends null.
+            fixed_fee (float | CLEAR | None): Premium `CLEAR` sends null.
+            recurring (bool | None): Premium
+            recurring_parameters (RecurringParameters | CLEAR | None): Premium; stored as the
+                project's list of periods (not read back as sent) `CLEAR` sends null.
+            template (bool | None): Premium
+            template_id (int | CLEAR | None):  `CLEAR` sends null.
+            start_date (datetime.date | None): A calendar date, `YYYY-MM-DD`. Example: 2024-03-17.
+            end_date (datetime.date | CLEAR | None):  `CLEAR` sends null.
+            is_shared (bool | None):
+            external_reference (str | None): An identifier of the project in another system (Toggl's
                 2026 description)
 
         Raises:
@@ -271,29 +276,42 @@ class ProjectsResource(_resource.Resource):
         return create_project.sync(
             workspace_id,
             client=self._client,
-            body=ProjectCreate(
-                name=name,
-                active=active,
-                is_private=is_private,
-                client_id=client_id,
-                cid=cid,
-                client_name=client_name,
-                color=color,
-                billable=billable,
-                auto_estimates=auto_estimates,
-                estimated_hours=estimated_hours,
-                rate=rate,
-                rate_change_mode=rate_change_mode,
-                currency=currency,
-                fixed_fee=fixed_fee,
-                recurring=recurring,
-                recurring_parameters=recurring_parameters,
-                template=template,
-                template_id=template_id,
-                start_date=start_date,
-                end_date=end_date,
-                is_shared=is_shared,
-                external_reference=external_reference,
+            body=_resource.clearing(
+                ProjectCreate(
+                    name=name,
+                    active=active,
+                    is_private=is_private,
+                    client_id=_resource.given(client_id),
+                    cid=_resource.given(cid),
+                    client_name=client_name,
+                    color=color,
+                    billable=billable,
+                    auto_estimates=auto_estimates,
+                    estimated_hours=_resource.given(estimated_hours),
+                    rate=_resource.given(rate),
+                    rate_change_mode=rate_change_mode,
+                    currency=_resource.given(currency),
+                    fixed_fee=_resource.given(fixed_fee),
+                    recurring=recurring,
+                    recurring_parameters=_resource.given(recurring_parameters),
+                    template=template,
+                    template_id=_resource.given(template_id),
+                    start_date=start_date,
+                    end_date=_resource.given(end_date),
+                    is_shared=is_shared,
+                    external_reference=external_reference,
+                ),
+                {
+                    "client_id": client_id,
+                    "cid": cid,
+                    "estimated_hours": estimated_hours,
+                    "rate": rate,
+                    "currency": currency,
+                    "fixed_fee": fixed_fee,
+                    "recurring_parameters": recurring_parameters,
+                    "template_id": template_id,
+                    "end_date": end_date,
+                },
             ),
         )
 
@@ -304,8 +322,8 @@ class ProjectsResource(_resource.Resource):
     ) -> Project:
         """Get a project
 
-        One project of the workspace, active or archived **[infer: archived ones answer 200]**.
-        A deleted project answers `404` (seen live by a CI test suite).
+        One project of the workspace, active or archived.
+        A deleted project answers `404`.
 
         Args:
             workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -331,79 +349,76 @@ class ProjectsResource(_resource.Resource):
         workspace_id: int,
         project_id: int,
         *,
-        name: str | Unset = UNSET,
-        active: bool | Unset = UNSET,
-        is_private: bool | Unset = UNSET,
-        client_id: int | None | Unset = UNSET,
-        cid: int | None | Unset = UNSET,
-        client_name: str | Unset = UNSET,
-        color: str | Unset = UNSET,
-        billable: bool | Unset = UNSET,
-        auto_estimates: bool | Unset = UNSET,
-        estimated_hours: int | None | Unset = UNSET,
-        rate: float | None | Unset = UNSET,
-        rate_change_mode: ProjectUpdateRateChangeMode | Unset = UNSET,
-        currency: None | str | Unset = UNSET,
-        fixed_fee: float | None | Unset = UNSET,
-        recurring: bool | Unset = UNSET,
-        recurring_parameters: None | RecurringParameters | Unset = UNSET,
-        template: bool | Unset = UNSET,
-        template_id: int | None | Unset = UNSET,
-        start_date: datetime.date | Unset = UNSET,
-        end_date: datetime.date | None | Unset = UNSET,
-        is_shared: bool | Unset = UNSET,
-        external_reference: str | Unset = UNSET,
+        name: str | None = None,
+        active: bool | None = None,
+        is_private: bool | None = None,
+        client_id: int | _resource.Clear | None = None,
+        cid: int | _resource.Clear | None = None,
+        client_name: str | None = None,
+        color: str | None = None,
+        billable: bool | None = None,
+        auto_estimates: bool | None = None,
+        estimated_hours: int | _resource.Clear | None = None,
+        rate: float | _resource.Clear | None = None,
+        rate_change_mode: ProjectUpdateRateChangeMode | None = None,
+        currency: str | _resource.Clear | None = None,
+        fixed_fee: float | _resource.Clear | None = None,
+        recurring: bool | None = None,
+        recurring_parameters: RecurringParameters | _resource.Clear | None = None,
+        template: bool | None = None,
+        template_id: int | _resource.Clear | None = None,
+        start_date: datetime.date | None = None,
+        end_date: datetime.date | _resource.Clear | None = None,
+        is_shared: bool | None = None,
+        external_reference: str | None = None,
     ) -> Project:
         """Update a project
 
-        Updates a project. The update is partial: a field left out keeps its value (a CI test
-        suite that sends only changed fields passes against the live API). `client_id: null`
-        detaches the project from its client; `active: false` archives it, `active: true`
-        restores it. Every change sets `at`. The name, client, colour, premium and role rules of
-        the create apply.
+        Updates a project. The update is partial: a field left out keeps its value.
+        `client_id: null` detaches the project from its client; `active: false` archives it,
+        `active: true` restores it. Every change sets `at`. The name, client, colour, premium and
+        role rules of the create apply.
 
         Args:
             workspace_id (int): A Toggl id, a positive 64-bit integer.
             project_id (int): A Toggl id, a positive 64-bit integer.
-            name (str | Unset): Project name. Trimmed like a client name **[infer]**; not empty; at
-                most 255 Unicode code
-                points once trimmed **[infer: Toggl's web app refuses 256 characters, its mobile app
-                counts
-                UTF-8 bytes]**. Unique among the projects of the same client (or of no client) in the
-                workspace, archived ones included, without case **[infer: the case]**; the same name under
+            name (str | None): Project name. Trimmed like a client name; not empty; at most 255
+                Unicode code
+                points once trimmed. Unique among the projects of the same client (or of no client) in the
+                workspace, archived ones included, without case; the same name under
                 another client is allowed.
                  Example: Website relaunch.
-            active (bool | Unset): `false` archives the project, `true` restores it
-            is_private (bool | Unset):
-            client_id (int | None | Unset):
-            cid (int | None | Unset):
-            client_name (str | Unset): The client by name, when `client_id` is not sent: an existing
+            active (bool | None): `false` archives the project, `true` restores it
+            is_private (bool | None):
+            client_id (int | CLEAR | None):  `CLEAR` sends null.
+            cid (int | CLEAR | None):  `CLEAR` sends null.
+            client_name (str | None): The client by name, when `client_id` is not sent: an existing
                 client of the workspace
-                (the name compared without case) **[infer]**; it creates no client **[infer]**.
-            color (str | Unset): `#rrggbb`, lower-case hex, as every recorded project has it and as
+                (the name compared without case); it creates no client.
+            color (str | None): `#rrggbb`, lower-case hex, as every recorded project has it and as
                 Toggl's error message
                 asks. On a free workspace only the palette is accepted: `#0b83d9 #9e5bd9 #d94182 #e36a00
-                #bf7000 #2da608 #06a893 #c9806b #465bb3 #990099 #c7af14 #566614 #d92b2b #525266`
-                [claim]; other colours are a paid feature. A project created without a colour gets one of
-                the palette **[infer: which one]**.
+                #bf7000 #2da608 #06a893 #c9806b #465bb3 #990099 #c7af14 #566614 #d92b2b #525266`; other
+                colours are a paid feature. A project created without a colour gets one of
+                the palette.
                  Example: #0b83d9.
-            billable (bool | Unset): Premium
-            auto_estimates (bool | Unset): Premium
-            estimated_hours (int | None | Unset): Premium
-            rate (float | None | Unset): Premium
-            rate_change_mode (ProjectUpdateRateChangeMode | Unset): Premium; which time entries a rate
+            billable (bool | None): Premium
+            auto_estimates (bool | None): Premium
+            estimated_hours (int | CLEAR | None): Premium `CLEAR` sends null.
+            rate (float | CLEAR | None): Premium `CLEAR` sends null.
+            rate_change_mode (ProjectUpdateRateChangeMode | None): Premium; which time entries a rate
                 change applies to (not stored)
-            currency (None | str | Unset): Premium
-            fixed_fee (float | None | Unset): Premium
-            recurring (bool | Unset): Premium
-            recurring_parameters (None | RecurringParameters | Unset): Premium; stored as the
-                project's list of periods (not read back as sent)
-            template (bool | Unset): Premium
-            template_id (int | None | Unset):
-            start_date (datetime.date | Unset): A calendar date, `YYYY-MM-DD`. Example: 2024-03-17.
-            end_date (datetime.date | None | Unset):
-            is_shared (bool | Unset):
-            external_reference (str | Unset): An identifier of the project in another system (Toggl's
+            currency (str | CLEAR | None): Premium `CLEAR` sends null.
+            fixed_fee (float | CLEAR | None): Premium `CLEAR` sends null.
+            recurring (bool | None): Premium
+            recurring_parameters (RecurringParameters | CLEAR | None): Premium; stored as the
+                project's list of periods (not read back as sent) `CLEAR` sends null.
+            template (bool | None): Premium
+            template_id (int | CLEAR | None):  `CLEAR` sends null.
+            start_date (datetime.date | None): A calendar date, `YYYY-MM-DD`. Example: 2024-03-17.
+            end_date (datetime.date | CLEAR | None):  `CLEAR` sends null.
+            is_shared (bool | None):
+            external_reference (str | None): An identifier of the project in another system (Toggl's
                 2026 description)
 
         Raises:
@@ -419,29 +434,42 @@ class ProjectsResource(_resource.Resource):
             workspace_id,
             project_id,
             client=self._client,
-            body=ProjectUpdate(
-                name=name,
-                active=active,
-                is_private=is_private,
-                client_id=client_id,
-                cid=cid,
-                client_name=client_name,
-                color=color,
-                billable=billable,
-                auto_estimates=auto_estimates,
-                estimated_hours=estimated_hours,
-                rate=rate,
-                rate_change_mode=rate_change_mode,
-                currency=currency,
-                fixed_fee=fixed_fee,
-                recurring=recurring,
-                recurring_parameters=recurring_parameters,
-                template=template,
-                template_id=template_id,
-                start_date=start_date,
-                end_date=end_date,
-                is_shared=is_shared,
-                external_reference=external_reference,
+            body=_resource.clearing(
+                ProjectUpdate(
+                    name=name,
+                    active=active,
+                    is_private=is_private,
+                    client_id=_resource.given(client_id),
+                    cid=_resource.given(cid),
+                    client_name=client_name,
+                    color=color,
+                    billable=billable,
+                    auto_estimates=auto_estimates,
+                    estimated_hours=_resource.given(estimated_hours),
+                    rate=_resource.given(rate),
+                    rate_change_mode=rate_change_mode,
+                    currency=_resource.given(currency),
+                    fixed_fee=_resource.given(fixed_fee),
+                    recurring=recurring,
+                    recurring_parameters=_resource.given(recurring_parameters),
+                    template=template,
+                    template_id=_resource.given(template_id),
+                    start_date=start_date,
+                    end_date=_resource.given(end_date),
+                    is_shared=is_shared,
+                    external_reference=external_reference,
+                ),
+                {
+                    "client_id": client_id,
+                    "cid": cid,
+                    "estimated_hours": estimated_hours,
+                    "rate": rate,
+                    "currency": currency,
+                    "fixed_fee": fixed_fee,
+                    "recurring_parameters": recurring_parameters,
+                    "template_id": template_id,
+                    "end_date": end_date,
+                },
             ),
         )
 
@@ -450,20 +478,19 @@ class ProjectsResource(_resource.Resource):
         workspace_id: int,
         project_id: int,
         *,
-        te_deletion_mode: DeleteProjectTeDeletionMode | Unset = UNSET,
+        te_deletion_mode: DeleteProjectTeDeletionMode | None = None,
     ) -> int | None:
         """Delete a project
 
         Deletes the project; it answers `404` afterwards. `teDeletionMode` says what becomes of its
-        time entries: `delete` deletes them, `unassign` keeps them without a project (the default
-        **[infer]**, the 2018 behaviour). Toggl's description types the answer as an integer (a
-        fixture shows the project's id); a third-party client says it is empty; both are accepted
-        **[infer]**, and a live contract run reports which one it got.
+        time entries: `delete` deletes them, `unassign` keeps them without a project (the default, the
+        2018 behaviour). The answer is a number or empty.
 
         Args:
             workspace_id (int): A Toggl id, a positive 64-bit integer.
             project_id (int): A Toggl id, a positive 64-bit integer.
-            te_deletion_mode (DeleteProjectTeDeletionMode | Unset):
+            te_deletion_mode (DeleteProjectTeDeletionMode | None): What to do with the project's time
+                entries.
 
         Raises:
             errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
@@ -492,27 +519,27 @@ class ProjectsResourceWithRawResponse(_resource.Resource):
         self,
         workspace_id: int,
         *,
-        active: bool | ListProjectsActiveType1 | Unset = UNSET,
-        since: int | datetime.datetime | Unset = UNSET,
-        billable: bool | Unset = UNSET,
-        user_ids: str | Unset = UNSET,
-        client_ids: str | Unset = UNSET,
-        group_ids: str | Unset = UNSET,
-        project_ids: str | Unset = UNSET,
-        statuses: str | Unset = UNSET,
-        name: str | Unset = UNSET,
-        search: str | Unset = UNSET,
-        only_templates: bool | Unset = UNSET,
-        only_me: bool | Unset = UNSET,
-        sort_pinned: bool | Unset = UNSET,
-        sort_field: ListProjectsSortField | Unset = UNSET,
-        sort_order: ListProjectsSortOrder | Unset = UNSET,
-        page: int | Unset = UNSET,
-        per_page: int | Unset = 151,
-    ) -> Response[builtins.list[Project]]:
+        active: bool | ListProjectsActiveType1 | None = None,
+        since: int | datetime.datetime | None = None,
+        billable: bool | None = None,
+        user_ids: str | None = None,
+        client_ids: str | None = None,
+        group_ids: str | None = None,
+        project_ids: str | None = None,
+        statuses: str | None = None,
+        name: str | None = None,
+        search: str | None = None,
+        only_templates: bool | None = None,
+        only_me: bool | None = None,
+        sort_pinned: bool | None = None,
+        sort_field: ListProjectsSortField | None = None,
+        sort_order: ListProjectsSortOrder | None = None,
+        page: int | None = None,
+        per_page: int | None = 151,
+    ) -> _resource.RawSuccess[builtins.list[Project]]:
         """`list`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[builtins.list[Project]],
+            _resource.RawSuccess[builtins.list[Project]],
             _resource.raise_unless_success(
                 list_projects.sync_detailed(
                     workspace_id,
@@ -543,58 +570,71 @@ class ProjectsResourceWithRawResponse(_resource.Resource):
         workspace_id: int,
         *,
         name: str,
-        active: bool | Unset = UNSET,
-        is_private: bool | Unset = UNSET,
-        client_id: int | None | Unset = UNSET,
-        cid: int | None | Unset = UNSET,
-        client_name: str | Unset = UNSET,
-        color: str | Unset = UNSET,
-        billable: bool | Unset = UNSET,
-        auto_estimates: bool | Unset = UNSET,
-        estimated_hours: int | None | Unset = UNSET,
-        rate: float | None | Unset = UNSET,
-        rate_change_mode: ProjectUpdateRateChangeMode | Unset = UNSET,
-        currency: None | str | Unset = UNSET,
-        fixed_fee: float | None | Unset = UNSET,
-        recurring: bool | Unset = UNSET,
-        recurring_parameters: None | RecurringParameters | Unset = UNSET,
-        template: bool | Unset = UNSET,
-        template_id: int | None | Unset = UNSET,
-        start_date: datetime.date | Unset = UNSET,
-        end_date: datetime.date | None | Unset = UNSET,
-        is_shared: bool | Unset = UNSET,
-        external_reference: str | Unset = UNSET,
-    ) -> Response[Project]:
+        active: bool | None = None,
+        is_private: bool | None = None,
+        client_id: int | _resource.Clear | None = None,
+        cid: int | _resource.Clear | None = None,
+        client_name: str | None = None,
+        color: str | None = None,
+        billable: bool | None = None,
+        auto_estimates: bool | None = None,
+        estimated_hours: int | _resource.Clear | None = None,
+        rate: float | _resource.Clear | None = None,
+        rate_change_mode: ProjectUpdateRateChangeMode | None = None,
+        currency: str | _resource.Clear | None = None,
+        fixed_fee: float | _resource.Clear | None = None,
+        recurring: bool | None = None,
+        recurring_parameters: RecurringParameters | _resource.Clear | None = None,
+        template: bool | None = None,
+        template_id: int | _resource.Clear | None = None,
+        start_date: datetime.date | None = None,
+        end_date: datetime.date | _resource.Clear | None = None,
+        is_shared: bool | None = None,
+        external_reference: str | None = None,
+    ) -> _resource.RawSuccess[Project]:
         """`create`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[Project],
+            _resource.RawSuccess[Project],
             _resource.raise_unless_success(
                 create_project.sync_detailed(
                     workspace_id,
                     client=self._client,
-                    body=ProjectCreate(
-                        name=name,
-                        active=active,
-                        is_private=is_private,
-                        client_id=client_id,
-                        cid=cid,
-                        client_name=client_name,
-                        color=color,
-                        billable=billable,
-                        auto_estimates=auto_estimates,
-                        estimated_hours=estimated_hours,
-                        rate=rate,
-                        rate_change_mode=rate_change_mode,
-                        currency=currency,
-                        fixed_fee=fixed_fee,
-                        recurring=recurring,
-                        recurring_parameters=recurring_parameters,
-                        template=template,
-                        template_id=template_id,
-                        start_date=start_date,
-                        end_date=end_date,
-                        is_shared=is_shared,
-                        external_reference=external_reference,
+                    body=_resource.clearing(
+                        ProjectCreate(
+                            name=name,
+                            active=active,
+                            is_private=is_private,
+                            client_id=_resource.given(client_id),
+                            cid=_resource.given(cid),
+                            client_name=client_name,
+                            color=color,
+                            billable=billable,
+                            auto_estimates=auto_estimates,
+                            estimated_hours=_resource.given(estimated_hours),
+                            rate=_resource.given(rate),
+                            rate_change_mode=rate_change_mode,
+                            currency=_resource.given(currency),
+                            fixed_fee=_resource.given(fixed_fee),
+                            recurring=recurring,
+                            recurring_parameters=_resource.given(recurring_parameters),
+                            template=template,
+                            template_id=_resource.given(template_id),
+                            start_date=start_date,
+                            end_date=_resource.given(end_date),
+                            is_shared=is_shared,
+                            external_reference=external_reference,
+                        ),
+                        {
+                            "client_id": client_id,
+                            "cid": cid,
+                            "estimated_hours": estimated_hours,
+                            "rate": rate,
+                            "currency": currency,
+                            "fixed_fee": fixed_fee,
+                            "recurring_parameters": recurring_parameters,
+                            "template_id": template_id,
+                            "end_date": end_date,
+                        },
                     ),
                 )
             ),
@@ -604,10 +644,10 @@ class ProjectsResourceWithRawResponse(_resource.Resource):
         self,
         workspace_id: int,
         project_id: int,
-    ) -> Response[Project]:
+    ) -> _resource.RawSuccess[Project]:
         """`get`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[Project],
+            _resource.RawSuccess[Project],
             _resource.raise_unless_success(
                 get_project.sync_detailed(
                     workspace_id,
@@ -622,60 +662,73 @@ class ProjectsResourceWithRawResponse(_resource.Resource):
         workspace_id: int,
         project_id: int,
         *,
-        name: str | Unset = UNSET,
-        active: bool | Unset = UNSET,
-        is_private: bool | Unset = UNSET,
-        client_id: int | None | Unset = UNSET,
-        cid: int | None | Unset = UNSET,
-        client_name: str | Unset = UNSET,
-        color: str | Unset = UNSET,
-        billable: bool | Unset = UNSET,
-        auto_estimates: bool | Unset = UNSET,
-        estimated_hours: int | None | Unset = UNSET,
-        rate: float | None | Unset = UNSET,
-        rate_change_mode: ProjectUpdateRateChangeMode | Unset = UNSET,
-        currency: None | str | Unset = UNSET,
-        fixed_fee: float | None | Unset = UNSET,
-        recurring: bool | Unset = UNSET,
-        recurring_parameters: None | RecurringParameters | Unset = UNSET,
-        template: bool | Unset = UNSET,
-        template_id: int | None | Unset = UNSET,
-        start_date: datetime.date | Unset = UNSET,
-        end_date: datetime.date | None | Unset = UNSET,
-        is_shared: bool | Unset = UNSET,
-        external_reference: str | Unset = UNSET,
-    ) -> Response[Project]:
+        name: str | None = None,
+        active: bool | None = None,
+        is_private: bool | None = None,
+        client_id: int | _resource.Clear | None = None,
+        cid: int | _resource.Clear | None = None,
+        client_name: str | None = None,
+        color: str | None = None,
+        billable: bool | None = None,
+        auto_estimates: bool | None = None,
+        estimated_hours: int | _resource.Clear | None = None,
+        rate: float | _resource.Clear | None = None,
+        rate_change_mode: ProjectUpdateRateChangeMode | None = None,
+        currency: str | _resource.Clear | None = None,
+        fixed_fee: float | _resource.Clear | None = None,
+        recurring: bool | None = None,
+        recurring_parameters: RecurringParameters | _resource.Clear | None = None,
+        template: bool | None = None,
+        template_id: int | _resource.Clear | None = None,
+        start_date: datetime.date | None = None,
+        end_date: datetime.date | _resource.Clear | None = None,
+        is_shared: bool | None = None,
+        external_reference: str | None = None,
+    ) -> _resource.RawSuccess[Project]:
         """`update`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[Project],
+            _resource.RawSuccess[Project],
             _resource.raise_unless_success(
                 update_project.sync_detailed(
                     workspace_id,
                     project_id,
                     client=self._client,
-                    body=ProjectUpdate(
-                        name=name,
-                        active=active,
-                        is_private=is_private,
-                        client_id=client_id,
-                        cid=cid,
-                        client_name=client_name,
-                        color=color,
-                        billable=billable,
-                        auto_estimates=auto_estimates,
-                        estimated_hours=estimated_hours,
-                        rate=rate,
-                        rate_change_mode=rate_change_mode,
-                        currency=currency,
-                        fixed_fee=fixed_fee,
-                        recurring=recurring,
-                        recurring_parameters=recurring_parameters,
-                        template=template,
-                        template_id=template_id,
-                        start_date=start_date,
-                        end_date=end_date,
-                        is_shared=is_shared,
-                        external_reference=external_reference,
+                    body=_resource.clearing(
+                        ProjectUpdate(
+                            name=name,
+                            active=active,
+                            is_private=is_private,
+                            client_id=_resource.given(client_id),
+                            cid=_resource.given(cid),
+                            client_name=client_name,
+                            color=color,
+                            billable=billable,
+                            auto_estimates=auto_estimates,
+                            estimated_hours=_resource.given(estimated_hours),
+                            rate=_resource.given(rate),
+                            rate_change_mode=rate_change_mode,
+                            currency=_resource.given(currency),
+                            fixed_fee=_resource.given(fixed_fee),
+                            recurring=recurring,
+                            recurring_parameters=_resource.given(recurring_parameters),
+                            template=template,
+                            template_id=_resource.given(template_id),
+                            start_date=start_date,
+                            end_date=_resource.given(end_date),
+                            is_shared=is_shared,
+                            external_reference=external_reference,
+                        ),
+                        {
+                            "client_id": client_id,
+                            "cid": cid,
+                            "estimated_hours": estimated_hours,
+                            "rate": rate,
+                            "currency": currency,
+                            "fixed_fee": fixed_fee,
+                            "recurring_parameters": recurring_parameters,
+                            "template_id": template_id,
+                            "end_date": end_date,
+                        },
                     ),
                 )
             ),
@@ -686,11 +739,11 @@ class ProjectsResourceWithRawResponse(_resource.Resource):
         workspace_id: int,
         project_id: int,
         *,
-        te_deletion_mode: DeleteProjectTeDeletionMode | Unset = UNSET,
-    ) -> Response[int | None]:
+        te_deletion_mode: DeleteProjectTeDeletionMode | None = None,
+    ) -> _resource.RawSuccess[int | None]:
         """`delete`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[int | None],
+            _resource.RawSuccess[int | None],
             _resource.raise_unless_success(
                 delete_project.sync_detailed(
                     workspace_id,
@@ -709,54 +762,62 @@ class AsyncProjectsResource(_resource.Resource):
         self,
         workspace_id: int,
         *,
-        active: bool | ListProjectsActiveType1 | Unset = UNSET,
-        since: int | datetime.datetime | Unset = UNSET,
-        billable: bool | Unset = UNSET,
-        user_ids: str | Unset = UNSET,
-        client_ids: str | Unset = UNSET,
-        group_ids: str | Unset = UNSET,
-        project_ids: str | Unset = UNSET,
-        statuses: str | Unset = UNSET,
-        name: str | Unset = UNSET,
-        search: str | Unset = UNSET,
-        only_templates: bool | Unset = UNSET,
-        only_me: bool | Unset = UNSET,
-        sort_pinned: bool | Unset = UNSET,
-        sort_field: ListProjectsSortField | Unset = UNSET,
-        sort_order: ListProjectsSortOrder | Unset = UNSET,
-        page: int | Unset = UNSET,
-        per_page: int | Unset = 151,
+        active: bool | ListProjectsActiveType1 | None = None,
+        since: int | datetime.datetime | None = None,
+        billable: bool | None = None,
+        user_ids: str | None = None,
+        client_ids: str | None = None,
+        group_ids: str | None = None,
+        project_ids: str | None = None,
+        statuses: str | None = None,
+        name: str | None = None,
+        search: str | None = None,
+        only_templates: bool | None = None,
+        only_me: bool | None = None,
+        sort_pinned: bool | None = None,
+        sort_field: ListProjectsSortField | None = None,
+        sort_order: ListProjectsSortOrder | None = None,
+        page: int | None = None,
+        per_page: int | None = 151,
     ) -> builtins.list[Project]:
         """List projects of a workspace
 
         Projects of the workspace, one page at a time (151 by default, at most 200). Without
         `active`, the answer holds active **and** archived projects (v9 changed that from v8).
-        Toggl's published description marks `name`, `page`, `sort_field`, `sort_order`,
-        `sort_pinned`, `only_templates` and `search` as required; clients call the bare path and
-        get 200, so none is required here. Items are in `name` order unless `sort_field` says
-        otherwise **[infer]**; every item carries `total_count`, the number of projects that match
-        before paging **[infer]**.
+        Items are in `name` order unless `sort_field` says otherwise; every item
+        carries `total_count`, the number of projects that match before paging.
 
         Args:
             workspace_id (int): A Toggl id, a positive 64-bit integer.
-            active (bool | ListProjectsActiveType1 | Unset):
-            since (int | Unset):
-            billable (bool | Unset):
-            user_ids (str | Unset): Comma-separated ids, without spaces. Example: 61250143,61250188.
-            client_ids (str | Unset): Comma-separated ids, without spaces. Example: 61250143,61250188.
-            group_ids (str | Unset): Comma-separated ids, without spaces. Example: 61250143,61250188.
-            project_ids (str | Unset): Comma-separated ids, without spaces. Example:
-                61250143,61250188.
-            statuses (str | Unset):
-            name (str | Unset):
-            search (str | Unset):
-            only_templates (bool | Unset):
-            only_me (bool | Unset):
-            sort_pinned (bool | Unset):
-            sort_field (ListProjectsSortField | Unset):
-            sort_order (ListProjectsSortOrder | Unset):
-            page (int | Unset):
-            per_page (int | Unset):  Default: 151.
+            active (bool | ListProjectsActiveType1 | None): `true`: active projects only; `false`:
+                archived ones only; `both` (or leaving it out):
+                all of them.
+            since (int | None): Unix time in seconds: only projects created, changed or deleted since
+                then; deleted
+                ones carry `server_deleted_at`.
+            billable (bool | None): Only billable (`true`) or non-billable (`false`) projects.
+            user_ids (str | None): Comma-separated ids, without spaces. Example: 61250143,61250188.
+            client_ids (str | None): Comma-separated ids, without spaces. Example: 61250143,61250188.
+            group_ids (str | None): Comma-separated ids, without spaces. Example: 61250143,61250188.
+            project_ids (str | None): Comma-separated ids, without spaces. Example: 61250143,61250188.
+            statuses (str | None): Comma-separated statuses (`upcoming`, `active`, `ended`,
+                `archived`); only projects
+                with one of them.
+            name (str | None): Case-insensitive substring of the project name; empty means no filter.
+            search (str | None): Search text (Toggl's 2026 description); taken as a case-insensitive
+                substring of the
+                name, like `name`.
+            only_templates (bool | None): `true`: template projects only.
+            only_me (bool | None): `true`: only projects assigned to the current user.
+            sort_pinned (bool | None): `true`: pinned projects first.
+            sort_field (ListProjectsSortField | None): The field to order by.
+            sort_order (ListProjectsSortOrder | None): Ascending or descending.
+            page (int | None): Page to answer, from 1; past the last page the answer is `[]`.
+            per_page (int | None): Projects per page: 151 by default, at most 200 (Toggl's
+                description). A larger value
+                is answered as 200 (a production client sends 500 without an error), so
+                the SDK's `list_all` walks pages until `total_count` is reached.
+                 Default: 151.
 
         Raises:
             errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
@@ -793,21 +854,21 @@ class AsyncProjectsResource(_resource.Resource):
         self,
         workspace_id: int,
         *,
-        active: bool | ListProjectsActiveType1 | Unset = UNSET,
-        since: int | datetime.datetime | Unset = UNSET,
-        billable: bool | Unset = UNSET,
-        user_ids: str | Unset = UNSET,
-        client_ids: str | Unset = UNSET,
-        group_ids: str | Unset = UNSET,
-        project_ids: str | Unset = UNSET,
-        statuses: str | Unset = UNSET,
-        name: str | Unset = UNSET,
-        search: str | Unset = UNSET,
-        only_templates: bool | Unset = UNSET,
-        only_me: bool | Unset = UNSET,
-        sort_pinned: bool | Unset = UNSET,
-        sort_field: ListProjectsSortField | Unset = UNSET,
-        sort_order: ListProjectsSortOrder | Unset = UNSET,
+        active: bool | ListProjectsActiveType1 | None = None,
+        since: int | datetime.datetime | None = None,
+        billable: bool | None = None,
+        user_ids: str | None = None,
+        client_ids: str | None = None,
+        group_ids: str | None = None,
+        project_ids: str | None = None,
+        statuses: str | None = None,
+        name: str | None = None,
+        search: str | None = None,
+        only_templates: bool | None = None,
+        only_me: bool | None = None,
+        sort_pinned: bool | None = None,
+        sort_field: ListProjectsSortField | None = None,
+        sort_order: ListProjectsSortOrder | None = None,
         per_page: int = 200,
     ) -> AsyncIterator[Project]:
         """Every item of `list`, fetched page by page (`per_page` at a time) until all are read."""
@@ -842,27 +903,27 @@ class AsyncProjectsResource(_resource.Resource):
         workspace_id: int,
         *,
         name: str,
-        active: bool | Unset = UNSET,
-        is_private: bool | Unset = UNSET,
-        client_id: int | None | Unset = UNSET,
-        cid: int | None | Unset = UNSET,
-        client_name: str | Unset = UNSET,
-        color: str | Unset = UNSET,
-        billable: bool | Unset = UNSET,
-        auto_estimates: bool | Unset = UNSET,
-        estimated_hours: int | None | Unset = UNSET,
-        rate: float | None | Unset = UNSET,
-        rate_change_mode: ProjectUpdateRateChangeMode | Unset = UNSET,
-        currency: None | str | Unset = UNSET,
-        fixed_fee: float | None | Unset = UNSET,
-        recurring: bool | Unset = UNSET,
-        recurring_parameters: None | RecurringParameters | Unset = UNSET,
-        template: bool | Unset = UNSET,
-        template_id: int | None | Unset = UNSET,
-        start_date: datetime.date | Unset = UNSET,
-        end_date: datetime.date | None | Unset = UNSET,
-        is_shared: bool | Unset = UNSET,
-        external_reference: str | Unset = UNSET,
+        active: bool | None = None,
+        is_private: bool | None = None,
+        client_id: int | _resource.Clear | None = None,
+        cid: int | _resource.Clear | None = None,
+        client_name: str | None = None,
+        color: str | None = None,
+        billable: bool | None = None,
+        auto_estimates: bool | None = None,
+        estimated_hours: int | _resource.Clear | None = None,
+        rate: float | _resource.Clear | None = None,
+        rate_change_mode: ProjectUpdateRateChangeMode | None = None,
+        currency: str | _resource.Clear | None = None,
+        fixed_fee: float | _resource.Clear | None = None,
+        recurring: bool | None = None,
+        recurring_parameters: RecurringParameters | _resource.Clear | None = None,
+        template: bool | None = None,
+        template_id: int | _resource.Clear | None = None,
+        start_date: datetime.date | None = None,
+        end_date: datetime.date | _resource.Clear | None = None,
+        is_shared: bool | None = None,
+        external_reference: str | None = None,
     ) -> Project:
         """Create a project
 
@@ -871,57 +932,54 @@ class AsyncProjectsResource(_resource.Resource):
         client) in the workspace; archived projects keep their name taken.
 
         **Leaving `active` out creates an archived project**: Toggl's mobile developers (2017)
-        and a production integration (2025) both saw it and fixed it by sending `active: true`
-        [claim, twice; no recorded response]. Leaving `is_private` out makes the project private,
-        the workspace's documented initial default **[infer]**.
+        and a production integration (2025) both saw it and fixed it by sending `active: true`. Leaving
+        `is_private` out makes the project private,
+        the workspace's documented initial default.
 
         On a free workspace the premium fields (`billable`, `auto_estimates`, `estimated_hours`,
         `rate`, `rate_change_mode`, `currency`, `fixed_fee`, `recurring`,
         `recurring_parameters`, `template`) and colours outside the free palette are refused with
-        `402` **[infer]**; sending a premium field's free value (`false` or `null`) is accepted.
+        `402`; sending a premium field's free value (`false` or `null`) is accepted.
         In a workspace where only admins may create projects, others get `403`.
 
         Args:
             workspace_id (int): A Toggl id, a positive 64-bit integer.
-            name (str): Project name. Trimmed like a client name **[infer]**; not empty; at most 255
-                Unicode code
-                points once trimmed **[infer: Toggl's web app refuses 256 characters, its mobile app
-                counts
-                UTF-8 bytes]**. Unique among the projects of the same client (or of no client) in the
-                workspace, archived ones included, without case **[infer: the case]**; the same name under
+            name (str): Project name. Trimmed like a client name; not empty; at most 255 Unicode code
+                points once trimmed. Unique among the projects of the same client (or of no client) in the
+                workspace, archived ones included, without case; the same name under
                 another client is allowed.
                  Example: Website relaunch.
-            active (bool | Unset): `false` archives the project, `true` restores it
-            is_private (bool | Unset):
-            client_id (int | None | Unset):
-            cid (int | None | Unset):
-            client_name (str | Unset): The client by name, when `client_id` is not sent: an existing
+            active (bool | None): `false` archives the project, `true` restores it
+            is_private (bool | None):
+            client_id (int | CLEAR | None):  `CLEAR` sends null.
+            cid (int | CLEAR | None):  `CLEAR` sends null.
+            client_name (str | None): The client by name, when `client_id` is not sent: an existing
                 client of the workspace
-                (the name compared without case) **[infer]**; it creates no client **[infer]**.
-            color (str | Unset): `#rrggbb`, lower-case hex, as every recorded project has it and as
+                (the name compared without case); it creates no client.
+            color (str | None): `#rrggbb`, lower-case hex, as every recorded project has it and as
                 Toggl's error message
                 asks. On a free workspace only the palette is accepted: `#0b83d9 #9e5bd9 #d94182 #e36a00
-                #bf7000 #2da608 #06a893 #c9806b #465bb3 #990099 #c7af14 #566614 #d92b2b #525266`
-                [claim]; other colours are a paid feature. A project created without a colour gets one of
-                the palette **[infer: which one]**.
+                #bf7000 #2da608 #06a893 #c9806b #465bb3 #990099 #c7af14 #566614 #d92b2b #525266`; other
+                colours are a paid feature. A project created without a colour gets one of
+                the palette.
                  Example: #0b83d9.
-            billable (bool | Unset): Premium
-            auto_estimates (bool | Unset): Premium
-            estimated_hours (int | None | Unset): Premium
-            rate (float | None | Unset): Premium
-            rate_change_mode (ProjectUpdateRateChangeMode | Unset): Premium; which time entries a rate
+            billable (bool | None): Premium
+            auto_estimates (bool | None): Premium
+            estimated_hours (int | CLEAR | None): Premium `CLEAR` sends null.
+            rate (float | CLEAR | None): Premium `CLEAR` sends null.
+            rate_change_mode (ProjectUpdateRateChangeMode | None): Premium; which time entries a rate
                 change applies to (not stored)
-            currency (None | str | Unset): Premium
-            fixed_fee (float | None | Unset): Premium
-            recurring (bool | Unset): Premium
-            recurring_parameters (None | RecurringParameters | Unset): Premium; stored as the
-                project's list of periods (not read back as sent)
-            template (bool | Unset): Premium
-            template_id (int | None | Unset):
-            start_date (datetime.date | Unset): A calendar date, `YYYY-MM-DD`. Example: 2024-03-17.
-            end_date (datetime.date | None | Unset):
-            is_shared (bool | Unset):
-            external_reference (str | Unset): An identifier of the project in another system (Toggl's
+            currency (str | CLEAR | None): Premium `CLEAR` sends null.
+            fixed_fee (float | CLEAR | None): Premium `CLEAR` sends null.
+            recurring (bool | None): Premium
+            recurring_parameters (RecurringParameters | CLEAR | None): Premium; stored as the
+                project's list of periods (not read back as sent) `CLEAR` sends null.
+            template (bool | None): Premium
+            template_id (int | CLEAR | None):  `CLEAR` sends null.
+            start_date (datetime.date | None): A calendar date, `YYYY-MM-DD`. Example: 2024-03-17.
+            end_date (datetime.date | CLEAR | None):  `CLEAR` sends null.
+            is_shared (bool | None):
+            external_reference (str | None): An identifier of the project in another system (Toggl's
                 2026 description)
 
         Raises:
@@ -936,29 +994,42 @@ class AsyncProjectsResource(_resource.Resource):
         return await create_project.asyncio(
             workspace_id,
             client=self._client,
-            body=ProjectCreate(
-                name=name,
-                active=active,
-                is_private=is_private,
-                client_id=client_id,
-                cid=cid,
-                client_name=client_name,
-                color=color,
-                billable=billable,
-                auto_estimates=auto_estimates,
-                estimated_hours=estimated_hours,
-                rate=rate,
-                rate_change_mode=rate_change_mode,
-                currency=currency,
-                fixed_fee=fixed_fee,
-                recurring=recurring,
-                recurring_parameters=recurring_parameters,
-                template=template,
-                template_id=template_id,
-                start_date=start_date,
-                end_date=end_date,
-                is_shared=is_shared,
-                external_reference=external_reference,
+            body=_resource.clearing(
+                ProjectCreate(
+                    name=name,
+                    active=active,
+                    is_private=is_private,
+                    client_id=_resource.given(client_id),
+                    cid=_resource.given(cid),
+                    client_name=client_name,
+                    color=color,
+                    billable=billable,
+                    auto_estimates=auto_estimates,
+                    estimated_hours=_resource.given(estimated_hours),
+                    rate=_resource.given(rate),
+                    rate_change_mode=rate_change_mode,
+                    currency=_resource.given(currency),
+                    fixed_fee=_resource.given(fixed_fee),
+                    recurring=recurring,
+                    recurring_parameters=_resource.given(recurring_parameters),
+                    template=template,
+                    template_id=_resource.given(template_id),
+                    start_date=start_date,
+                    end_date=_resource.given(end_date),
+                    is_shared=is_shared,
+                    external_reference=external_reference,
+                ),
+                {
+                    "client_id": client_id,
+                    "cid": cid,
+                    "estimated_hours": estimated_hours,
+                    "rate": rate,
+                    "currency": currency,
+                    "fixed_fee": fixed_fee,
+                    "recurring_parameters": recurring_parameters,
+                    "template_id": template_id,
+                    "end_date": end_date,
+                },
             ),
         )
 
@@ -969,8 +1040,8 @@ class AsyncProjectsResource(_resource.Resource):
     ) -> Project:
         """Get a project
 
-        One project of the workspace, active or archived **[infer: archived ones answer 200]**.
-        A deleted project answers `404` (seen live by a CI test suite).
+        One project of the workspace, active or archived.
+        A deleted project answers `404`.
 
         Args:
             workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -996,79 +1067,76 @@ class AsyncProjectsResource(_resource.Resource):
         workspace_id: int,
         project_id: int,
         *,
-        name: str | Unset = UNSET,
-        active: bool | Unset = UNSET,
-        is_private: bool | Unset = UNSET,
-        client_id: int | None | Unset = UNSET,
-        cid: int | None | Unset = UNSET,
-        client_name: str | Unset = UNSET,
-        color: str | Unset = UNSET,
-        billable: bool | Unset = UNSET,
-        auto_estimates: bool | Unset = UNSET,
-        estimated_hours: int | None | Unset = UNSET,
-        rate: float | None | Unset = UNSET,
-        rate_change_mode: ProjectUpdateRateChangeMode | Unset = UNSET,
-        currency: None | str | Unset = UNSET,
-        fixed_fee: float | None | Unset = UNSET,
-        recurring: bool | Unset = UNSET,
-        recurring_parameters: None | RecurringParameters | Unset = UNSET,
-        template: bool | Unset = UNSET,
-        template_id: int | None | Unset = UNSET,
-        start_date: datetime.date | Unset = UNSET,
-        end_date: datetime.date | None | Unset = UNSET,
-        is_shared: bool | Unset = UNSET,
-        external_reference: str | Unset = UNSET,
+        name: str | None = None,
+        active: bool | None = None,
+        is_private: bool | None = None,
+        client_id: int | _resource.Clear | None = None,
+        cid: int | _resource.Clear | None = None,
+        client_name: str | None = None,
+        color: str | None = None,
+        billable: bool | None = None,
+        auto_estimates: bool | None = None,
+        estimated_hours: int | _resource.Clear | None = None,
+        rate: float | _resource.Clear | None = None,
+        rate_change_mode: ProjectUpdateRateChangeMode | None = None,
+        currency: str | _resource.Clear | None = None,
+        fixed_fee: float | _resource.Clear | None = None,
+        recurring: bool | None = None,
+        recurring_parameters: RecurringParameters | _resource.Clear | None = None,
+        template: bool | None = None,
+        template_id: int | _resource.Clear | None = None,
+        start_date: datetime.date | None = None,
+        end_date: datetime.date | _resource.Clear | None = None,
+        is_shared: bool | None = None,
+        external_reference: str | None = None,
     ) -> Project:
         """Update a project
 
-        Updates a project. The update is partial: a field left out keeps its value (a CI test
-        suite that sends only changed fields passes against the live API). `client_id: null`
-        detaches the project from its client; `active: false` archives it, `active: true`
-        restores it. Every change sets `at`. The name, client, colour, premium and role rules of
-        the create apply.
+        Updates a project. The update is partial: a field left out keeps its value.
+        `client_id: null` detaches the project from its client; `active: false` archives it,
+        `active: true` restores it. Every change sets `at`. The name, client, colour, premium and
+        role rules of the create apply.
 
         Args:
             workspace_id (int): A Toggl id, a positive 64-bit integer.
             project_id (int): A Toggl id, a positive 64-bit integer.
-            name (str | Unset): Project name. Trimmed like a client name **[infer]**; not empty; at
-                most 255 Unicode code
-                points once trimmed **[infer: Toggl's web app refuses 256 characters, its mobile app
-                counts
-                UTF-8 bytes]**. Unique among the projects of the same client (or of no client) in the
-                workspace, archived ones included, without case **[infer: the case]**; the same name under
+            name (str | None): Project name. Trimmed like a client name; not empty; at most 255
+                Unicode code
+                points once trimmed. Unique among the projects of the same client (or of no client) in the
+                workspace, archived ones included, without case; the same name under
                 another client is allowed.
                  Example: Website relaunch.
-            active (bool | Unset): `false` archives the project, `true` restores it
-            is_private (bool | Unset):
-            client_id (int | None | Unset):
-            cid (int | None | Unset):
-            client_name (str | Unset): The client by name, when `client_id` is not sent: an existing
+            active (bool | None): `false` archives the project, `true` restores it
+            is_private (bool | None):
+            client_id (int | CLEAR | None):  `CLEAR` sends null.
+            cid (int | CLEAR | None):  `CLEAR` sends null.
+            client_name (str | None): The client by name, when `client_id` is not sent: an existing
                 client of the workspace
-                (the name compared without case) **[infer]**; it creates no client **[infer]**.
-            color (str | Unset): `#rrggbb`, lower-case hex, as every recorded project has it and as
+                (the name compared without case); it creates no client.
+            color (str | None): `#rrggbb`, lower-case hex, as every recorded project has it and as
                 Toggl's error message
                 asks. On a free workspace only the palette is accepted: `#0b83d9 #9e5bd9 #d94182 #e36a00
-                #bf7000 #2da608 #06a893 #c9806b #465bb3 #990099 #c7af14 #566614 #d92b2b #525266`
-                [claim]; other colours are a paid feature. A project created without a colour gets one of
-                the palette **[infer: which one]**.
+                #bf7000 #2da608 #06a893 #c9806b #465bb3 #990099 #c7af14 #566614 #d92b2b #525266`; other
+                colours are a paid feature. A project created without a colour gets one of
+                the palette.
                  Example: #0b83d9.
-            billable (bool | Unset): Premium
-            auto_estimates (bool | Unset): Premium
-            estimated_hours (int | None | Unset): Premium
-            rate (float | None | Unset): Premium
-            rate_change_mode (ProjectUpdateRateChangeMode | Unset): Premium; which time entries a rate
+            billable (bool | None): Premium
+            auto_estimates (bool | None): Premium
+            estimated_hours (int | CLEAR | None): Premium `CLEAR` sends null.
+            rate (float | CLEAR | None): Premium `CLEAR` sends null.
+            rate_change_mode (ProjectUpdateRateChangeMode | None): Premium; which time entries a rate
                 change applies to (not stored)
-            currency (None | str | Unset): Premium
-            fixed_fee (float | None | Unset): Premium
-            recurring (bool | Unset): Premium
-            recurring_parameters (None | RecurringParameters | Unset): Premium; stored as the
-                project's list of periods (not read back as sent)
-            template (bool | Unset): Premium
-            template_id (int | None | Unset):
-            start_date (datetime.date | Unset): A calendar date, `YYYY-MM-DD`. Example: 2024-03-17.
-            end_date (datetime.date | None | Unset):
-            is_shared (bool | Unset):
-            external_reference (str | Unset): An identifier of the project in another system (Toggl's
+            currency (str | CLEAR | None): Premium `CLEAR` sends null.
+            fixed_fee (float | CLEAR | None): Premium `CLEAR` sends null.
+            recurring (bool | None): Premium
+            recurring_parameters (RecurringParameters | CLEAR | None): Premium; stored as the
+                project's list of periods (not read back as sent) `CLEAR` sends null.
+            template (bool | None): Premium
+            template_id (int | CLEAR | None):  `CLEAR` sends null.
+            start_date (datetime.date | None): A calendar date, `YYYY-MM-DD`. Example: 2024-03-17.
+            end_date (datetime.date | CLEAR | None):  `CLEAR` sends null.
+            is_shared (bool | None):
+            external_reference (str | None): An identifier of the project in another system (Toggl's
                 2026 description)
 
         Raises:
@@ -1084,29 +1152,42 @@ class AsyncProjectsResource(_resource.Resource):
             workspace_id,
             project_id,
             client=self._client,
-            body=ProjectUpdate(
-                name=name,
-                active=active,
-                is_private=is_private,
-                client_id=client_id,
-                cid=cid,
-                client_name=client_name,
-                color=color,
-                billable=billable,
-                auto_estimates=auto_estimates,
-                estimated_hours=estimated_hours,
-                rate=rate,
-                rate_change_mode=rate_change_mode,
-                currency=currency,
-                fixed_fee=fixed_fee,
-                recurring=recurring,
-                recurring_parameters=recurring_parameters,
-                template=template,
-                template_id=template_id,
-                start_date=start_date,
-                end_date=end_date,
-                is_shared=is_shared,
-                external_reference=external_reference,
+            body=_resource.clearing(
+                ProjectUpdate(
+                    name=name,
+                    active=active,
+                    is_private=is_private,
+                    client_id=_resource.given(client_id),
+                    cid=_resource.given(cid),
+                    client_name=client_name,
+                    color=color,
+                    billable=billable,
+                    auto_estimates=auto_estimates,
+                    estimated_hours=_resource.given(estimated_hours),
+                    rate=_resource.given(rate),
+                    rate_change_mode=rate_change_mode,
+                    currency=_resource.given(currency),
+                    fixed_fee=_resource.given(fixed_fee),
+                    recurring=recurring,
+                    recurring_parameters=_resource.given(recurring_parameters),
+                    template=template,
+                    template_id=_resource.given(template_id),
+                    start_date=start_date,
+                    end_date=_resource.given(end_date),
+                    is_shared=is_shared,
+                    external_reference=external_reference,
+                ),
+                {
+                    "client_id": client_id,
+                    "cid": cid,
+                    "estimated_hours": estimated_hours,
+                    "rate": rate,
+                    "currency": currency,
+                    "fixed_fee": fixed_fee,
+                    "recurring_parameters": recurring_parameters,
+                    "template_id": template_id,
+                    "end_date": end_date,
+                },
             ),
         )
 
@@ -1115,20 +1196,19 @@ class AsyncProjectsResource(_resource.Resource):
         workspace_id: int,
         project_id: int,
         *,
-        te_deletion_mode: DeleteProjectTeDeletionMode | Unset = UNSET,
+        te_deletion_mode: DeleteProjectTeDeletionMode | None = None,
     ) -> int | None:
         """Delete a project
 
         Deletes the project; it answers `404` afterwards. `teDeletionMode` says what becomes of its
-        time entries: `delete` deletes them, `unassign` keeps them without a project (the default
-        **[infer]**, the 2018 behaviour). Toggl's description types the answer as an integer (a
-        fixture shows the project's id); a third-party client says it is empty; both are accepted
-        **[infer]**, and a live contract run reports which one it got.
+        time entries: `delete` deletes them, `unassign` keeps them without a project (the default, the
+        2018 behaviour). The answer is a number or empty.
 
         Args:
             workspace_id (int): A Toggl id, a positive 64-bit integer.
             project_id (int): A Toggl id, a positive 64-bit integer.
-            te_deletion_mode (DeleteProjectTeDeletionMode | Unset):
+            te_deletion_mode (DeleteProjectTeDeletionMode | None): What to do with the project's time
+                entries.
 
         Raises:
             errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
@@ -1157,27 +1237,27 @@ class AsyncProjectsResourceWithRawResponse(_resource.Resource):
         self,
         workspace_id: int,
         *,
-        active: bool | ListProjectsActiveType1 | Unset = UNSET,
-        since: int | datetime.datetime | Unset = UNSET,
-        billable: bool | Unset = UNSET,
-        user_ids: str | Unset = UNSET,
-        client_ids: str | Unset = UNSET,
-        group_ids: str | Unset = UNSET,
-        project_ids: str | Unset = UNSET,
-        statuses: str | Unset = UNSET,
-        name: str | Unset = UNSET,
-        search: str | Unset = UNSET,
-        only_templates: bool | Unset = UNSET,
-        only_me: bool | Unset = UNSET,
-        sort_pinned: bool | Unset = UNSET,
-        sort_field: ListProjectsSortField | Unset = UNSET,
-        sort_order: ListProjectsSortOrder | Unset = UNSET,
-        page: int | Unset = UNSET,
-        per_page: int | Unset = 151,
-    ) -> Response[builtins.list[Project]]:
+        active: bool | ListProjectsActiveType1 | None = None,
+        since: int | datetime.datetime | None = None,
+        billable: bool | None = None,
+        user_ids: str | None = None,
+        client_ids: str | None = None,
+        group_ids: str | None = None,
+        project_ids: str | None = None,
+        statuses: str | None = None,
+        name: str | None = None,
+        search: str | None = None,
+        only_templates: bool | None = None,
+        only_me: bool | None = None,
+        sort_pinned: bool | None = None,
+        sort_field: ListProjectsSortField | None = None,
+        sort_order: ListProjectsSortOrder | None = None,
+        page: int | None = None,
+        per_page: int | None = 151,
+    ) -> _resource.RawSuccess[builtins.list[Project]]:
         """`list`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[builtins.list[Project]],
+            _resource.RawSuccess[builtins.list[Project]],
             _resource.raise_unless_success(
                 await list_projects.asyncio_detailed(
                     workspace_id,
@@ -1208,58 +1288,71 @@ class AsyncProjectsResourceWithRawResponse(_resource.Resource):
         workspace_id: int,
         *,
         name: str,
-        active: bool | Unset = UNSET,
-        is_private: bool | Unset = UNSET,
-        client_id: int | None | Unset = UNSET,
-        cid: int | None | Unset = UNSET,
-        client_name: str | Unset = UNSET,
-        color: str | Unset = UNSET,
-        billable: bool | Unset = UNSET,
-        auto_estimates: bool | Unset = UNSET,
-        estimated_hours: int | None | Unset = UNSET,
-        rate: float | None | Unset = UNSET,
-        rate_change_mode: ProjectUpdateRateChangeMode | Unset = UNSET,
-        currency: None | str | Unset = UNSET,
-        fixed_fee: float | None | Unset = UNSET,
-        recurring: bool | Unset = UNSET,
-        recurring_parameters: None | RecurringParameters | Unset = UNSET,
-        template: bool | Unset = UNSET,
-        template_id: int | None | Unset = UNSET,
-        start_date: datetime.date | Unset = UNSET,
-        end_date: datetime.date | None | Unset = UNSET,
-        is_shared: bool | Unset = UNSET,
-        external_reference: str | Unset = UNSET,
-    ) -> Response[Project]:
+        active: bool | None = None,
+        is_private: bool | None = None,
+        client_id: int | _resource.Clear | None = None,
+        cid: int | _resource.Clear | None = None,
+        client_name: str | None = None,
+        color: str | None = None,
+        billable: bool | None = None,
+        auto_estimates: bool | None = None,
+        estimated_hours: int | _resource.Clear | None = None,
+        rate: float | _resource.Clear | None = None,
+        rate_change_mode: ProjectUpdateRateChangeMode | None = None,
+        currency: str | _resource.Clear | None = None,
+        fixed_fee: float | _resource.Clear | None = None,
+        recurring: bool | None = None,
+        recurring_parameters: RecurringParameters | _resource.Clear | None = None,
+        template: bool | None = None,
+        template_id: int | _resource.Clear | None = None,
+        start_date: datetime.date | None = None,
+        end_date: datetime.date | _resource.Clear | None = None,
+        is_shared: bool | None = None,
+        external_reference: str | None = None,
+    ) -> _resource.RawSuccess[Project]:
         """`create`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[Project],
+            _resource.RawSuccess[Project],
             _resource.raise_unless_success(
                 await create_project.asyncio_detailed(
                     workspace_id,
                     client=self._client,
-                    body=ProjectCreate(
-                        name=name,
-                        active=active,
-                        is_private=is_private,
-                        client_id=client_id,
-                        cid=cid,
-                        client_name=client_name,
-                        color=color,
-                        billable=billable,
-                        auto_estimates=auto_estimates,
-                        estimated_hours=estimated_hours,
-                        rate=rate,
-                        rate_change_mode=rate_change_mode,
-                        currency=currency,
-                        fixed_fee=fixed_fee,
-                        recurring=recurring,
-                        recurring_parameters=recurring_parameters,
-                        template=template,
-                        template_id=template_id,
-                        start_date=start_date,
-                        end_date=end_date,
-                        is_shared=is_shared,
-                        external_reference=external_reference,
+                    body=_resource.clearing(
+                        ProjectCreate(
+                            name=name,
+                            active=active,
+                            is_private=is_private,
+                            client_id=_resource.given(client_id),
+                            cid=_resource.given(cid),
+                            client_name=client_name,
+                            color=color,
+                            billable=billable,
+                            auto_estimates=auto_estimates,
+                            estimated_hours=_resource.given(estimated_hours),
+                            rate=_resource.given(rate),
+                            rate_change_mode=rate_change_mode,
+                            currency=_resource.given(currency),
+                            fixed_fee=_resource.given(fixed_fee),
+                            recurring=recurring,
+                            recurring_parameters=_resource.given(recurring_parameters),
+                            template=template,
+                            template_id=_resource.given(template_id),
+                            start_date=start_date,
+                            end_date=_resource.given(end_date),
+                            is_shared=is_shared,
+                            external_reference=external_reference,
+                        ),
+                        {
+                            "client_id": client_id,
+                            "cid": cid,
+                            "estimated_hours": estimated_hours,
+                            "rate": rate,
+                            "currency": currency,
+                            "fixed_fee": fixed_fee,
+                            "recurring_parameters": recurring_parameters,
+                            "template_id": template_id,
+                            "end_date": end_date,
+                        },
                     ),
                 )
             ),
@@ -1269,10 +1362,10 @@ class AsyncProjectsResourceWithRawResponse(_resource.Resource):
         self,
         workspace_id: int,
         project_id: int,
-    ) -> Response[Project]:
+    ) -> _resource.RawSuccess[Project]:
         """`get`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[Project],
+            _resource.RawSuccess[Project],
             _resource.raise_unless_success(
                 await get_project.asyncio_detailed(
                     workspace_id,
@@ -1287,60 +1380,73 @@ class AsyncProjectsResourceWithRawResponse(_resource.Resource):
         workspace_id: int,
         project_id: int,
         *,
-        name: str | Unset = UNSET,
-        active: bool | Unset = UNSET,
-        is_private: bool | Unset = UNSET,
-        client_id: int | None | Unset = UNSET,
-        cid: int | None | Unset = UNSET,
-        client_name: str | Unset = UNSET,
-        color: str | Unset = UNSET,
-        billable: bool | Unset = UNSET,
-        auto_estimates: bool | Unset = UNSET,
-        estimated_hours: int | None | Unset = UNSET,
-        rate: float | None | Unset = UNSET,
-        rate_change_mode: ProjectUpdateRateChangeMode | Unset = UNSET,
-        currency: None | str | Unset = UNSET,
-        fixed_fee: float | None | Unset = UNSET,
-        recurring: bool | Unset = UNSET,
-        recurring_parameters: None | RecurringParameters | Unset = UNSET,
-        template: bool | Unset = UNSET,
-        template_id: int | None | Unset = UNSET,
-        start_date: datetime.date | Unset = UNSET,
-        end_date: datetime.date | None | Unset = UNSET,
-        is_shared: bool | Unset = UNSET,
-        external_reference: str | Unset = UNSET,
-    ) -> Response[Project]:
+        name: str | None = None,
+        active: bool | None = None,
+        is_private: bool | None = None,
+        client_id: int | _resource.Clear | None = None,
+        cid: int | _resource.Clear | None = None,
+        client_name: str | None = None,
+        color: str | None = None,
+        billable: bool | None = None,
+        auto_estimates: bool | None = None,
+        estimated_hours: int | _resource.Clear | None = None,
+        rate: float | _resource.Clear | None = None,
+        rate_change_mode: ProjectUpdateRateChangeMode | None = None,
+        currency: str | _resource.Clear | None = None,
+        fixed_fee: float | _resource.Clear | None = None,
+        recurring: bool | None = None,
+        recurring_parameters: RecurringParameters | _resource.Clear | None = None,
+        template: bool | None = None,
+        template_id: int | _resource.Clear | None = None,
+        start_date: datetime.date | None = None,
+        end_date: datetime.date | _resource.Clear | None = None,
+        is_shared: bool | None = None,
+        external_reference: str | None = None,
+    ) -> _resource.RawSuccess[Project]:
         """`update`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[Project],
+            _resource.RawSuccess[Project],
             _resource.raise_unless_success(
                 await update_project.asyncio_detailed(
                     workspace_id,
                     project_id,
                     client=self._client,
-                    body=ProjectUpdate(
-                        name=name,
-                        active=active,
-                        is_private=is_private,
-                        client_id=client_id,
-                        cid=cid,
-                        client_name=client_name,
-                        color=color,
-                        billable=billable,
-                        auto_estimates=auto_estimates,
-                        estimated_hours=estimated_hours,
-                        rate=rate,
-                        rate_change_mode=rate_change_mode,
-                        currency=currency,
-                        fixed_fee=fixed_fee,
-                        recurring=recurring,
-                        recurring_parameters=recurring_parameters,
-                        template=template,
-                        template_id=template_id,
-                        start_date=start_date,
-                        end_date=end_date,
-                        is_shared=is_shared,
-                        external_reference=external_reference,
+                    body=_resource.clearing(
+                        ProjectUpdate(
+                            name=name,
+                            active=active,
+                            is_private=is_private,
+                            client_id=_resource.given(client_id),
+                            cid=_resource.given(cid),
+                            client_name=client_name,
+                            color=color,
+                            billable=billable,
+                            auto_estimates=auto_estimates,
+                            estimated_hours=_resource.given(estimated_hours),
+                            rate=_resource.given(rate),
+                            rate_change_mode=rate_change_mode,
+                            currency=_resource.given(currency),
+                            fixed_fee=_resource.given(fixed_fee),
+                            recurring=recurring,
+                            recurring_parameters=_resource.given(recurring_parameters),
+                            template=template,
+                            template_id=_resource.given(template_id),
+                            start_date=start_date,
+                            end_date=_resource.given(end_date),
+                            is_shared=is_shared,
+                            external_reference=external_reference,
+                        ),
+                        {
+                            "client_id": client_id,
+                            "cid": cid,
+                            "estimated_hours": estimated_hours,
+                            "rate": rate,
+                            "currency": currency,
+                            "fixed_fee": fixed_fee,
+                            "recurring_parameters": recurring_parameters,
+                            "template_id": template_id,
+                            "end_date": end_date,
+                        },
                     ),
                 )
             ),
@@ -1351,11 +1457,11 @@ class AsyncProjectsResourceWithRawResponse(_resource.Resource):
         workspace_id: int,
         project_id: int,
         *,
-        te_deletion_mode: DeleteProjectTeDeletionMode | Unset = UNSET,
-    ) -> Response[int | None]:
+        te_deletion_mode: DeleteProjectTeDeletionMode | None = None,
+    ) -> _resource.RawSuccess[int | None]:
         """`delete`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[int | None],
+            _resource.RawSuccess[int | None],
             _resource.raise_unless_success(
                 await delete_project.asyncio_detailed(
                     workspace_id,

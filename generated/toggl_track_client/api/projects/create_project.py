@@ -105,14 +105,14 @@ def sync_detailed(
     client) in the workspace; archived projects keep their name taken.
 
     **Leaving `active` out creates an archived project**: Toggl's mobile developers (2017)
-    and a production integration (2025) both saw it and fixed it by sending `active: true`
-    [claim, twice; no recorded response]. Leaving `is_private` out makes the project private,
-    the workspace's documented initial default **[infer]**.
+    and a production integration (2025) both saw it and fixed it by sending `active: true`. Leaving
+    `is_private` out makes the project private,
+    the workspace's documented initial default.
 
     On a free workspace the premium fields (`billable`, `auto_estimates`, `estimated_hours`,
     `rate`, `rate_change_mode`, `currency`, `fixed_fee`, `recurring`,
     `recurring_parameters`, `template`) and colours outside the free palette are refused with
-    `402` **[infer]**; sending a premium field's free value (`false` or `null`) is accepted.
+    `402`; sending a premium field's free value (`false` or `null`) is accepted.
     In a workspace where only admins may create projects, others get `403`.
 
     Args:
@@ -152,14 +152,14 @@ def _upstream_sync(
     client) in the workspace; archived projects keep their name taken.
 
     **Leaving `active` out creates an archived project**: Toggl's mobile developers (2017)
-    and a production integration (2025) both saw it and fixed it by sending `active: true`
-    [claim, twice; no recorded response]. Leaving `is_private` out makes the project private,
-    the workspace's documented initial default **[infer]**.
+    and a production integration (2025) both saw it and fixed it by sending `active: true`. Leaving
+    `is_private` out makes the project private,
+    the workspace's documented initial default.
 
     On a free workspace the premium fields (`billable`, `auto_estimates`, `estimated_hours`,
     `rate`, `rate_change_mode`, `currency`, `fixed_fee`, `recurring`,
     `recurring_parameters`, `template`) and colours outside the free palette are refused with
-    `402` **[infer]**; sending a premium field's free value (`false` or `null`) is accepted.
+    `402`; sending a premium field's free value (`false` or `null`) is accepted.
     In a workspace where only admins may create projects, others get `403`.
 
     Args:
@@ -194,14 +194,14 @@ async def asyncio_detailed(
     client) in the workspace; archived projects keep their name taken.
 
     **Leaving `active` out creates an archived project**: Toggl's mobile developers (2017)
-    and a production integration (2025) both saw it and fixed it by sending `active: true`
-    [claim, twice; no recorded response]. Leaving `is_private` out makes the project private,
-    the workspace's documented initial default **[infer]**.
+    and a production integration (2025) both saw it and fixed it by sending `active: true`. Leaving
+    `is_private` out makes the project private,
+    the workspace's documented initial default.
 
     On a free workspace the premium fields (`billable`, `auto_estimates`, `estimated_hours`,
     `rate`, `rate_change_mode`, `currency`, `fixed_fee`, `recurring`,
     `recurring_parameters`, `template`) and colours outside the free palette are refused with
-    `402` **[infer]**; sending a premium field's free value (`false` or `null`) is accepted.
+    `402`; sending a premium field's free value (`false` or `null`) is accepted.
     In a workspace where only admins may create projects, others get `403`.
 
     Args:
@@ -239,14 +239,14 @@ async def _upstream_asyncio(
     client) in the workspace; archived projects keep their name taken.
 
     **Leaving `active` out creates an archived project**: Toggl's mobile developers (2017)
-    and a production integration (2025) both saw it and fixed it by sending `active: true`
-    [claim, twice; no recorded response]. Leaving `is_private` out makes the project private,
-    the workspace's documented initial default **[infer]**.
+    and a production integration (2025) both saw it and fixed it by sending `active: true`. Leaving
+    `is_private` out makes the project private,
+    the workspace's documented initial default.
 
     On a free workspace the premium fields (`billable`, `auto_estimates`, `estimated_hours`,
     `rate`, `rate_change_mode`, `currency`, `fixed_fee`, `recurring`,
     `recurring_parameters`, `template`) and colours outside the free palette are refused with
-    `402` **[infer]**; sending a premium field's free value (`false` or `null`) is accepted.
+    `402`; sending a premium field's free value (`false` or `null`) is accepted.
     In a workspace where only admins may create projects, others get `403`.
 
     Args:
@@ -311,14 +311,14 @@ def sync(
     client) in the workspace; archived projects keep their name taken.
 
     **Leaving `active` out creates an archived project**: Toggl's mobile developers (2017)
-    and a production integration (2025) both saw it and fixed it by sending `active: true`
-    [claim, twice; no recorded response]. Leaving `is_private` out makes the project private,
-    the workspace's documented initial default **[infer]**.
+    and a production integration (2025) both saw it and fixed it by sending `active: true`. Leaving
+    `is_private` out makes the project private,
+    the workspace's documented initial default.
 
     On a free workspace the premium fields (`billable`, `auto_estimates`, `estimated_hours`,
     `rate`, `rate_change_mode`, `currency`, `fixed_fee`, `recurring`,
     `recurring_parameters`, `template`) and colours outside the free palette are refused with
-    `402` **[infer]**; sending a premium field's free value (`false` or `null`) is accepted.
+    `402`; sending a premium field's free value (`false` or `null`) is accepted.
     In a workspace where only admins may create projects, others get `403`.
 
     Args:
@@ -356,14 +356,14 @@ async def asyncio(
     client) in the workspace; archived projects keep their name taken.
 
     **Leaving `active` out creates an archived project**: Toggl's mobile developers (2017)
-    and a production integration (2025) both saw it and fixed it by sending `active: true`
-    [claim, twice; no recorded response]. Leaving `is_private` out makes the project private,
-    the workspace's documented initial default **[infer]**.
+    and a production integration (2025) both saw it and fixed it by sending `active: true`. Leaving
+    `is_private` out makes the project private,
+    the workspace's documented initial default.
 
     On a free workspace the premium fields (`billable`, `auto_estimates`, `estimated_hours`,
     `rate`, `rate_change_mode`, `currency`, `fixed_fee`, `recurring`,
     `recurring_parameters`, `template`) and colours outside the free palette are refused with
-    `402` **[infer]**; sending a premium field's free value (`false` or `null`) is accepted.
+    `402`; sending a premium field's free value (`false` or `null`) is accepted.
     In a workspace where only admins may create projects, others get `403`.
 
     Args:

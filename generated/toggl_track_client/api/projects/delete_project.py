@@ -106,15 +106,14 @@ def sync_detailed(
     """Delete a project
 
      Deletes the project; it answers `404` afterwards. `teDeletionMode` says what becomes of its
-    time entries: `delete` deletes them, `unassign` keeps them without a project (the default
-    **[infer]**, the 2018 behaviour). Toggl's description types the answer as an integer (a
-    fixture shows the project's id); a third-party client says it is empty; both are accepted
-    **[infer]**, and a live contract run reports which one it got.
+    time entries: `delete` deletes them, `unassign` keeps them without a project (the default, the 2018
+    behaviour). The answer is a number or empty.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
         project_id (int): A Toggl id, a positive 64-bit integer.
-        te_deletion_mode (DeleteProjectTeDeletionMode | Unset):
+        te_deletion_mode (DeleteProjectTeDeletionMode | Unset): What to do with the project's time
+            entries.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -147,15 +146,14 @@ def _upstream_sync(
     """Delete a project
 
      Deletes the project; it answers `404` afterwards. `teDeletionMode` says what becomes of its
-    time entries: `delete` deletes them, `unassign` keeps them without a project (the default
-    **[infer]**, the 2018 behaviour). Toggl's description types the answer as an integer (a
-    fixture shows the project's id); a third-party client says it is empty; both are accepted
-    **[infer]**, and a live contract run reports which one it got.
+    time entries: `delete` deletes them, `unassign` keeps them without a project (the default, the 2018
+    behaviour). The answer is a number or empty.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
         project_id (int): A Toggl id, a positive 64-bit integer.
-        te_deletion_mode (DeleteProjectTeDeletionMode | Unset):
+        te_deletion_mode (DeleteProjectTeDeletionMode | Unset): What to do with the project's time
+            entries.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -183,15 +181,14 @@ async def asyncio_detailed(
     """Delete a project
 
      Deletes the project; it answers `404` afterwards. `teDeletionMode` says what becomes of its
-    time entries: `delete` deletes them, `unassign` keeps them without a project (the default
-    **[infer]**, the 2018 behaviour). Toggl's description types the answer as an integer (a
-    fixture shows the project's id); a third-party client says it is empty; both are accepted
-    **[infer]**, and a live contract run reports which one it got.
+    time entries: `delete` deletes them, `unassign` keeps them without a project (the default, the 2018
+    behaviour). The answer is a number or empty.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
         project_id (int): A Toggl id, a positive 64-bit integer.
-        te_deletion_mode (DeleteProjectTeDeletionMode | Unset):
+        te_deletion_mode (DeleteProjectTeDeletionMode | Unset): What to do with the project's time
+            entries.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -222,15 +219,14 @@ async def _upstream_asyncio(
     """Delete a project
 
      Deletes the project; it answers `404` afterwards. `teDeletionMode` says what becomes of its
-    time entries: `delete` deletes them, `unassign` keeps them without a project (the default
-    **[infer]**, the 2018 behaviour). Toggl's description types the answer as an integer (a
-    fixture shows the project's id); a third-party client says it is empty; both are accepted
-    **[infer]**, and a live contract run reports which one it got.
+    time entries: `delete` deletes them, `unassign` keeps them without a project (the default, the 2018
+    behaviour). The answer is a number or empty.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
         project_id (int): A Toggl id, a positive 64-bit integer.
-        te_deletion_mode (DeleteProjectTeDeletionMode | Unset):
+        te_deletion_mode (DeleteProjectTeDeletionMode | Unset): What to do with the project's time
+            entries.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -288,15 +284,14 @@ def sync(
     """Delete a project
 
     Deletes the project; it answers `404` afterwards. `teDeletionMode` says what becomes of its
-    time entries: `delete` deletes them, `unassign` keeps them without a project (the default
-    **[infer]**, the 2018 behaviour). Toggl's description types the answer as an integer (a
-    fixture shows the project's id); a third-party client says it is empty; both are accepted
-    **[infer]**, and a live contract run reports which one it got.
+    time entries: `delete` deletes them, `unassign` keeps them without a project (the default, the
+    2018 behaviour). The answer is a number or empty.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
         project_id (int): A Toggl id, a positive 64-bit integer.
-        te_deletion_mode (DeleteProjectTeDeletionMode | Unset):
+        te_deletion_mode (DeleteProjectTeDeletionMode | Unset): What to do with the project's time
+            entries.
 
     Raises:
         errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
@@ -327,15 +322,14 @@ async def asyncio(
     """Delete a project
 
     Deletes the project; it answers `404` afterwards. `teDeletionMode` says what becomes of its
-    time entries: `delete` deletes them, `unassign` keeps them without a project (the default
-    **[infer]**, the 2018 behaviour). Toggl's description types the answer as an integer (a
-    fixture shows the project's id); a third-party client says it is empty; both are accepted
-    **[infer]**, and a live contract run reports which one it got.
+    time entries: `delete` deletes them, `unassign` keeps them without a project (the default, the
+    2018 behaviour). The answer is a number or empty.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
         project_id (int): A Toggl id, a positive 64-bit integer.
-        te_deletion_mode (DeleteProjectTeDeletionMode | Unset):
+        te_deletion_mode (DeleteProjectTeDeletionMode | Unset): What to do with the project's time
+            entries.
 
     Raises:
         errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.

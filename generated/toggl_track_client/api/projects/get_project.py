@@ -92,8 +92,8 @@ def sync_detailed(
 ) -> Response[Any | Project | str]:
     """Get a project
 
-     One project of the workspace, active or archived **[infer: archived ones answer 200]**.
-    A deleted project answers `404` (seen live by a CI test suite).
+     One project of the workspace, active or archived.
+    A deleted project answers `404`.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -127,8 +127,8 @@ def _upstream_sync(
 ) -> Any | Project | str | None:
     """Get a project
 
-     One project of the workspace, active or archived **[infer: archived ones answer 200]**.
-    A deleted project answers `404` (seen live by a CI test suite).
+     One project of the workspace, active or archived.
+    A deleted project answers `404`.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -157,8 +157,8 @@ async def asyncio_detailed(
 ) -> Response[Any | Project | str]:
     """Get a project
 
-     One project of the workspace, active or archived **[infer: archived ones answer 200]**.
-    A deleted project answers `404` (seen live by a CI test suite).
+     One project of the workspace, active or archived.
+    A deleted project answers `404`.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -190,8 +190,8 @@ async def _upstream_asyncio(
 ) -> Any | Project | str | None:
     """Get a project
 
-     One project of the workspace, active or archived **[infer: archived ones answer 200]**.
-    A deleted project answers `404` (seen live by a CI test suite).
+     One project of the workspace, active or archived.
+    A deleted project answers `404`.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -250,8 +250,8 @@ def sync(
 ) -> Project:
     """Get a project
 
-    One project of the workspace, active or archived **[infer: archived ones answer 200]**.
-    A deleted project answers `404` (seen live by a CI test suite).
+    One project of the workspace, active or archived.
+    A deleted project answers `404`.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -283,8 +283,8 @@ async def asyncio(
 ) -> Project:
     """Get a project
 
-    One project of the workspace, active or archived **[infer: archived ones answer 200]**.
-    A deleted project answers `404` (seen live by a CI test suite).
+    One project of the workspace, active or archived.
+    A deleted project answers `404`.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.

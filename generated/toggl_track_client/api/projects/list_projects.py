@@ -186,32 +186,41 @@ def sync_detailed(
 
      Projects of the workspace, one page at a time (151 by default, at most 200). Without
     `active`, the answer holds active **and** archived projects (v9 changed that from v8).
-    Toggl's published description marks `name`, `page`, `sort_field`, `sort_order`,
-    `sort_pinned`, `only_templates` and `search` as required; clients call the bare path and
-    get 200, so none is required here. Items are in `name` order unless `sort_field` says
-    otherwise **[infer]**; every item carries `total_count`, the number of projects that match
-    before paging **[infer]**.
+    Items are in `name` order unless `sort_field` says otherwise; every item
+    carries `total_count`, the number of projects that match before paging.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
-        active (bool | ListProjectsActiveType1 | Unset):
-        since (int | Unset):
-        billable (bool | Unset):
+        active (bool | ListProjectsActiveType1 | Unset): `true`: active projects only; `false`:
+            archived ones only; `both` (or leaving it out):
+            all of them.
+        since (int | Unset): Unix time in seconds: only projects created, changed or deleted since
+            then; deleted
+            ones carry `server_deleted_at`.
+        billable (bool | Unset): Only billable (`true`) or non-billable (`false`) projects.
         user_ids (str | Unset): Comma-separated ids, without spaces. Example: 61250143,61250188.
         client_ids (str | Unset): Comma-separated ids, without spaces. Example: 61250143,61250188.
         group_ids (str | Unset): Comma-separated ids, without spaces. Example: 61250143,61250188.
         project_ids (str | Unset): Comma-separated ids, without spaces. Example:
             61250143,61250188.
-        statuses (str | Unset):
-        name (str | Unset):
-        search (str | Unset):
-        only_templates (bool | Unset):
-        only_me (bool | Unset):
-        sort_pinned (bool | Unset):
-        sort_field (ListProjectsSortField | Unset):
-        sort_order (ListProjectsSortOrder | Unset):
-        page (int | Unset):
-        per_page (int | Unset):  Default: 151.
+        statuses (str | Unset): Comma-separated statuses (`upcoming`, `active`, `ended`,
+            `archived`); only projects
+            with one of them.
+        name (str | Unset): Case-insensitive substring of the project name; empty means no filter.
+        search (str | Unset): Search text (Toggl's 2026 description); taken as a case-insensitive
+            substring of the
+            name, like `name`.
+        only_templates (bool | Unset): `true`: template projects only.
+        only_me (bool | Unset): `true`: only projects assigned to the current user.
+        sort_pinned (bool | Unset): `true`: pinned projects first.
+        sort_field (ListProjectsSortField | Unset): The field to order by.
+        sort_order (ListProjectsSortOrder | Unset): Ascending or descending.
+        page (int | Unset): Page to answer, from 1; past the last page the answer is `[]`.
+        per_page (int | Unset): Projects per page: 151 by default, at most 200 (Toggl's
+            description). A larger value
+            is answered as 200 (a production client sends 500 without an error), so
+            the SDK's `list_all` walks pages until `total_count` is reached.
+             Default: 151.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -275,32 +284,41 @@ def _upstream_sync(
 
      Projects of the workspace, one page at a time (151 by default, at most 200). Without
     `active`, the answer holds active **and** archived projects (v9 changed that from v8).
-    Toggl's published description marks `name`, `page`, `sort_field`, `sort_order`,
-    `sort_pinned`, `only_templates` and `search` as required; clients call the bare path and
-    get 200, so none is required here. Items are in `name` order unless `sort_field` says
-    otherwise **[infer]**; every item carries `total_count`, the number of projects that match
-    before paging **[infer]**.
+    Items are in `name` order unless `sort_field` says otherwise; every item
+    carries `total_count`, the number of projects that match before paging.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
-        active (bool | ListProjectsActiveType1 | Unset):
-        since (int | Unset):
-        billable (bool | Unset):
+        active (bool | ListProjectsActiveType1 | Unset): `true`: active projects only; `false`:
+            archived ones only; `both` (or leaving it out):
+            all of them.
+        since (int | Unset): Unix time in seconds: only projects created, changed or deleted since
+            then; deleted
+            ones carry `server_deleted_at`.
+        billable (bool | Unset): Only billable (`true`) or non-billable (`false`) projects.
         user_ids (str | Unset): Comma-separated ids, without spaces. Example: 61250143,61250188.
         client_ids (str | Unset): Comma-separated ids, without spaces. Example: 61250143,61250188.
         group_ids (str | Unset): Comma-separated ids, without spaces. Example: 61250143,61250188.
         project_ids (str | Unset): Comma-separated ids, without spaces. Example:
             61250143,61250188.
-        statuses (str | Unset):
-        name (str | Unset):
-        search (str | Unset):
-        only_templates (bool | Unset):
-        only_me (bool | Unset):
-        sort_pinned (bool | Unset):
-        sort_field (ListProjectsSortField | Unset):
-        sort_order (ListProjectsSortOrder | Unset):
-        page (int | Unset):
-        per_page (int | Unset):  Default: 151.
+        statuses (str | Unset): Comma-separated statuses (`upcoming`, `active`, `ended`,
+            `archived`); only projects
+            with one of them.
+        name (str | Unset): Case-insensitive substring of the project name; empty means no filter.
+        search (str | Unset): Search text (Toggl's 2026 description); taken as a case-insensitive
+            substring of the
+            name, like `name`.
+        only_templates (bool | Unset): `true`: template projects only.
+        only_me (bool | Unset): `true`: only projects assigned to the current user.
+        sort_pinned (bool | Unset): `true`: pinned projects first.
+        sort_field (ListProjectsSortField | Unset): The field to order by.
+        sort_order (ListProjectsSortOrder | Unset): Ascending or descending.
+        page (int | Unset): Page to answer, from 1; past the last page the answer is `[]`.
+        per_page (int | Unset): Projects per page: 151 by default, at most 200 (Toggl's
+            description). A larger value
+            is answered as 200 (a production client sends 500 without an error), so
+            the SDK's `list_all` walks pages until `total_count` is reached.
+             Default: 151.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -359,32 +377,41 @@ async def asyncio_detailed(
 
      Projects of the workspace, one page at a time (151 by default, at most 200). Without
     `active`, the answer holds active **and** archived projects (v9 changed that from v8).
-    Toggl's published description marks `name`, `page`, `sort_field`, `sort_order`,
-    `sort_pinned`, `only_templates` and `search` as required; clients call the bare path and
-    get 200, so none is required here. Items are in `name` order unless `sort_field` says
-    otherwise **[infer]**; every item carries `total_count`, the number of projects that match
-    before paging **[infer]**.
+    Items are in `name` order unless `sort_field` says otherwise; every item
+    carries `total_count`, the number of projects that match before paging.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
-        active (bool | ListProjectsActiveType1 | Unset):
-        since (int | Unset):
-        billable (bool | Unset):
+        active (bool | ListProjectsActiveType1 | Unset): `true`: active projects only; `false`:
+            archived ones only; `both` (or leaving it out):
+            all of them.
+        since (int | Unset): Unix time in seconds: only projects created, changed or deleted since
+            then; deleted
+            ones carry `server_deleted_at`.
+        billable (bool | Unset): Only billable (`true`) or non-billable (`false`) projects.
         user_ids (str | Unset): Comma-separated ids, without spaces. Example: 61250143,61250188.
         client_ids (str | Unset): Comma-separated ids, without spaces. Example: 61250143,61250188.
         group_ids (str | Unset): Comma-separated ids, without spaces. Example: 61250143,61250188.
         project_ids (str | Unset): Comma-separated ids, without spaces. Example:
             61250143,61250188.
-        statuses (str | Unset):
-        name (str | Unset):
-        search (str | Unset):
-        only_templates (bool | Unset):
-        only_me (bool | Unset):
-        sort_pinned (bool | Unset):
-        sort_field (ListProjectsSortField | Unset):
-        sort_order (ListProjectsSortOrder | Unset):
-        page (int | Unset):
-        per_page (int | Unset):  Default: 151.
+        statuses (str | Unset): Comma-separated statuses (`upcoming`, `active`, `ended`,
+            `archived`); only projects
+            with one of them.
+        name (str | Unset): Case-insensitive substring of the project name; empty means no filter.
+        search (str | Unset): Search text (Toggl's 2026 description); taken as a case-insensitive
+            substring of the
+            name, like `name`.
+        only_templates (bool | Unset): `true`: template projects only.
+        only_me (bool | Unset): `true`: only projects assigned to the current user.
+        sort_pinned (bool | Unset): `true`: pinned projects first.
+        sort_field (ListProjectsSortField | Unset): The field to order by.
+        sort_order (ListProjectsSortOrder | Unset): Ascending or descending.
+        page (int | Unset): Page to answer, from 1; past the last page the answer is `[]`.
+        per_page (int | Unset): Projects per page: 151 by default, at most 200 (Toggl's
+            description). A larger value
+            is answered as 200 (a production client sends 500 without an error), so
+            the SDK's `list_all` walks pages until `total_count` is reached.
+             Default: 151.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -446,32 +473,41 @@ async def _upstream_asyncio(
 
      Projects of the workspace, one page at a time (151 by default, at most 200). Without
     `active`, the answer holds active **and** archived projects (v9 changed that from v8).
-    Toggl's published description marks `name`, `page`, `sort_field`, `sort_order`,
-    `sort_pinned`, `only_templates` and `search` as required; clients call the bare path and
-    get 200, so none is required here. Items are in `name` order unless `sort_field` says
-    otherwise **[infer]**; every item carries `total_count`, the number of projects that match
-    before paging **[infer]**.
+    Items are in `name` order unless `sort_field` says otherwise; every item
+    carries `total_count`, the number of projects that match before paging.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
-        active (bool | ListProjectsActiveType1 | Unset):
-        since (int | Unset):
-        billable (bool | Unset):
+        active (bool | ListProjectsActiveType1 | Unset): `true`: active projects only; `false`:
+            archived ones only; `both` (or leaving it out):
+            all of them.
+        since (int | Unset): Unix time in seconds: only projects created, changed or deleted since
+            then; deleted
+            ones carry `server_deleted_at`.
+        billable (bool | Unset): Only billable (`true`) or non-billable (`false`) projects.
         user_ids (str | Unset): Comma-separated ids, without spaces. Example: 61250143,61250188.
         client_ids (str | Unset): Comma-separated ids, without spaces. Example: 61250143,61250188.
         group_ids (str | Unset): Comma-separated ids, without spaces. Example: 61250143,61250188.
         project_ids (str | Unset): Comma-separated ids, without spaces. Example:
             61250143,61250188.
-        statuses (str | Unset):
-        name (str | Unset):
-        search (str | Unset):
-        only_templates (bool | Unset):
-        only_me (bool | Unset):
-        sort_pinned (bool | Unset):
-        sort_field (ListProjectsSortField | Unset):
-        sort_order (ListProjectsSortOrder | Unset):
-        page (int | Unset):
-        per_page (int | Unset):  Default: 151.
+        statuses (str | Unset): Comma-separated statuses (`upcoming`, `active`, `ended`,
+            `archived`); only projects
+            with one of them.
+        name (str | Unset): Case-insensitive substring of the project name; empty means no filter.
+        search (str | Unset): Search text (Toggl's 2026 description); taken as a case-insensitive
+            substring of the
+            name, like `name`.
+        only_templates (bool | Unset): `true`: template projects only.
+        only_me (bool | Unset): `true`: only projects assigned to the current user.
+        sort_pinned (bool | Unset): `true`: pinned projects first.
+        sort_field (ListProjectsSortField | Unset): The field to order by.
+        sort_order (ListProjectsSortOrder | Unset): Ascending or descending.
+        page (int | Unset): Page to answer, from 1; past the last page the answer is `[]`.
+        per_page (int | Unset): Projects per page: 151 by default, at most 200 (Toggl's
+            description). A larger value
+            is answered as 200 (a production client sends 500 without an error), so
+            the SDK's `list_all` walks pages until `total_count` is reached.
+             Default: 151.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -562,32 +598,41 @@ def sync(
 
     Projects of the workspace, one page at a time (151 by default, at most 200). Without
     `active`, the answer holds active **and** archived projects (v9 changed that from v8).
-    Toggl's published description marks `name`, `page`, `sort_field`, `sort_order`,
-    `sort_pinned`, `only_templates` and `search` as required; clients call the bare path and
-    get 200, so none is required here. Items are in `name` order unless `sort_field` says
-    otherwise **[infer]**; every item carries `total_count`, the number of projects that match
-    before paging **[infer]**.
+    Items are in `name` order unless `sort_field` says otherwise; every item
+    carries `total_count`, the number of projects that match before paging.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
-        active (bool | ListProjectsActiveType1 | Unset):
-        since (int | Unset):
-        billable (bool | Unset):
+        active (bool | ListProjectsActiveType1 | Unset): `true`: active projects only; `false`:
+            archived ones only; `both` (or leaving it out):
+            all of them.
+        since (int | Unset): Unix time in seconds: only projects created, changed or deleted since
+            then; deleted
+            ones carry `server_deleted_at`.
+        billable (bool | Unset): Only billable (`true`) or non-billable (`false`) projects.
         user_ids (str | Unset): Comma-separated ids, without spaces. Example: 61250143,61250188.
         client_ids (str | Unset): Comma-separated ids, without spaces. Example: 61250143,61250188.
         group_ids (str | Unset): Comma-separated ids, without spaces. Example: 61250143,61250188.
         project_ids (str | Unset): Comma-separated ids, without spaces. Example:
             61250143,61250188.
-        statuses (str | Unset):
-        name (str | Unset):
-        search (str | Unset):
-        only_templates (bool | Unset):
-        only_me (bool | Unset):
-        sort_pinned (bool | Unset):
-        sort_field (ListProjectsSortField | Unset):
-        sort_order (ListProjectsSortOrder | Unset):
-        page (int | Unset):
-        per_page (int | Unset):  Default: 151.
+        statuses (str | Unset): Comma-separated statuses (`upcoming`, `active`, `ended`,
+            `archived`); only projects
+            with one of them.
+        name (str | Unset): Case-insensitive substring of the project name; empty means no filter.
+        search (str | Unset): Search text (Toggl's 2026 description); taken as a case-insensitive
+            substring of the
+            name, like `name`.
+        only_templates (bool | Unset): `true`: template projects only.
+        only_me (bool | Unset): `true`: only projects assigned to the current user.
+        sort_pinned (bool | Unset): `true`: pinned projects first.
+        sort_field (ListProjectsSortField | Unset): The field to order by.
+        sort_order (ListProjectsSortOrder | Unset): Ascending or descending.
+        page (int | Unset): Page to answer, from 1; past the last page the answer is `[]`.
+        per_page (int | Unset): Projects per page: 151 by default, at most 200 (Toggl's
+            description). A larger value
+            is answered as 200 (a production client sends 500 without an error), so
+            the SDK's `list_all` walks pages until `total_count` is reached.
+             Default: 151.
 
     Raises:
         errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.
@@ -649,32 +694,41 @@ async def asyncio(
 
     Projects of the workspace, one page at a time (151 by default, at most 200). Without
     `active`, the answer holds active **and** archived projects (v9 changed that from v8).
-    Toggl's published description marks `name`, `page`, `sort_field`, `sort_order`,
-    `sort_pinned`, `only_templates` and `search` as required; clients call the bare path and
-    get 200, so none is required here. Items are in `name` order unless `sort_field` says
-    otherwise **[infer]**; every item carries `total_count`, the number of projects that match
-    before paging **[infer]**.
+    Items are in `name` order unless `sort_field` says otherwise; every item
+    carries `total_count`, the number of projects that match before paging.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
-        active (bool | ListProjectsActiveType1 | Unset):
-        since (int | Unset):
-        billable (bool | Unset):
+        active (bool | ListProjectsActiveType1 | Unset): `true`: active projects only; `false`:
+            archived ones only; `both` (or leaving it out):
+            all of them.
+        since (int | Unset): Unix time in seconds: only projects created, changed or deleted since
+            then; deleted
+            ones carry `server_deleted_at`.
+        billable (bool | Unset): Only billable (`true`) or non-billable (`false`) projects.
         user_ids (str | Unset): Comma-separated ids, without spaces. Example: 61250143,61250188.
         client_ids (str | Unset): Comma-separated ids, without spaces. Example: 61250143,61250188.
         group_ids (str | Unset): Comma-separated ids, without spaces. Example: 61250143,61250188.
         project_ids (str | Unset): Comma-separated ids, without spaces. Example:
             61250143,61250188.
-        statuses (str | Unset):
-        name (str | Unset):
-        search (str | Unset):
-        only_templates (bool | Unset):
-        only_me (bool | Unset):
-        sort_pinned (bool | Unset):
-        sort_field (ListProjectsSortField | Unset):
-        sort_order (ListProjectsSortOrder | Unset):
-        page (int | Unset):
-        per_page (int | Unset):  Default: 151.
+        statuses (str | Unset): Comma-separated statuses (`upcoming`, `active`, `ended`,
+            `archived`); only projects
+            with one of them.
+        name (str | Unset): Case-insensitive substring of the project name; empty means no filter.
+        search (str | Unset): Search text (Toggl's 2026 description); taken as a case-insensitive
+            substring of the
+            name, like `name`.
+        only_templates (bool | Unset): `true`: template projects only.
+        only_me (bool | Unset): `true`: only projects assigned to the current user.
+        sort_pinned (bool | Unset): `true`: pinned projects first.
+        sort_field (ListProjectsSortField | Unset): The field to order by.
+        sort_order (ListProjectsSortOrder | Unset): Ascending or descending.
+        page (int | Unset): Page to answer, from 1; past the last page the answer is `[]`.
+        per_page (int | Unset): Projects per page: 151 by default, at most 200 (Toggl's
+            description). A larger value
+            is answered as 200 (a production client sends 500 without an error), so
+            the SDK's `list_all` walks pages until `total_count` is reached.
+             Default: 151.
 
     Raises:
         errors.APIStatusError: a subclass per error status (see `toggl_track_client.errors`), after retries.

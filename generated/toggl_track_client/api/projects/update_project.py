@@ -107,11 +107,10 @@ def sync_detailed(
 ) -> Response[Any | Project | str]:
     """Update a project
 
-     Updates a project. The update is partial: a field left out keeps its value (a CI test
-    suite that sends only changed fields passes against the live API). `client_id: null`
-    detaches the project from its client; `active: false` archives it, `active: true`
-    restores it. Every change sets `at`. The name, client, colour, premium and role rules of
-    the create apply.
+     Updates a project. The update is partial: a field left out keeps its value.
+    `client_id: null` detaches the project from its client; `active: false` archives it,
+    `active: true` restores it. Every change sets `at`. The name, client, colour, premium and
+    role rules of the create apply.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -150,11 +149,10 @@ def _upstream_sync(
 ) -> Any | Project | str | None:
     """Update a project
 
-     Updates a project. The update is partial: a field left out keeps its value (a CI test
-    suite that sends only changed fields passes against the live API). `client_id: null`
-    detaches the project from its client; `active: false` archives it, `active: true`
-    restores it. Every change sets `at`. The name, client, colour, premium and role rules of
-    the create apply.
+     Updates a project. The update is partial: a field left out keeps its value.
+    `client_id: null` detaches the project from its client; `active: false` archives it,
+    `active: true` restores it. Every change sets `at`. The name, client, colour, premium and
+    role rules of the create apply.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -188,11 +186,10 @@ async def asyncio_detailed(
 ) -> Response[Any | Project | str]:
     """Update a project
 
-     Updates a project. The update is partial: a field left out keeps its value (a CI test
-    suite that sends only changed fields passes against the live API). `client_id: null`
-    detaches the project from its client; `active: false` archives it, `active: true`
-    restores it. Every change sets `at`. The name, client, colour, premium and role rules of
-    the create apply.
+     Updates a project. The update is partial: a field left out keeps its value.
+    `client_id: null` detaches the project from its client; `active: false` archives it,
+    `active: true` restores it. Every change sets `at`. The name, client, colour, premium and
+    role rules of the create apply.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -229,11 +226,10 @@ async def _upstream_asyncio(
 ) -> Any | Project | str | None:
     """Update a project
 
-     Updates a project. The update is partial: a field left out keeps its value (a CI test
-    suite that sends only changed fields passes against the live API). `client_id: null`
-    detaches the project from its client; `active: false` archives it, `active: true`
-    restores it. Every change sets `at`. The name, client, colour, premium and role rules of
-    the create apply.
+     Updates a project. The update is partial: a field left out keeps its value.
+    `client_id: null` detaches the project from its client; `active: false` archives it,
+    `active: true` restores it. Every change sets `at`. The name, client, colour, premium and
+    role rules of the create apply.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -297,11 +293,10 @@ def sync(
 ) -> Project:
     """Update a project
 
-    Updates a project. The update is partial: a field left out keeps its value (a CI test
-    suite that sends only changed fields passes against the live API). `client_id: null`
-    detaches the project from its client; `active: false` archives it, `active: true`
-    restores it. Every change sets `at`. The name, client, colour, premium and role rules of
-    the create apply.
+    Updates a project. The update is partial: a field left out keeps its value.
+    `client_id: null` detaches the project from its client; `active: false` archives it,
+    `active: true` restores it. Every change sets `at`. The name, client, colour, premium and
+    role rules of the create apply.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.
@@ -338,11 +333,10 @@ async def asyncio(
 ) -> Project:
     """Update a project
 
-    Updates a project. The update is partial: a field left out keeps its value (a CI test
-    suite that sends only changed fields passes against the live API). `client_id: null`
-    detaches the project from its client; `active: false` archives it, `active: true`
-    restores it. Every change sets `at`. The name, client, colour, premium and role rules of
-    the create apply.
+    Updates a project. The update is partial: a field left out keeps its value.
+    `client_id: null` detaches the project from its client; `active: false` archives it,
+    `active: true` restores it. Every change sets `at`. The name, client, colour, premium and
+    role rules of the create apply.
 
     Args:
         workspace_id (int): A Toggl id, a positive 64-bit integer.

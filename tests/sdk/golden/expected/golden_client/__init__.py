@@ -11,7 +11,10 @@
 request and response models; `api.<tag>.<operation>` the low-level layer, one module per operation.
 """
 
+from importlib.metadata import PackageNotFoundError, version
+
 from . import api, errors, models
+from ._runtime.resource import CLEAR
 from .api import AsyncToggl, Toggl
 from .client import (
     DEFAULT_DEADLINE,
@@ -47,7 +50,13 @@ from .errors import (
 )
 from .types import Response
 
+try:
+    __version__ = version("toggl-track-client")
+except PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
+
 __all__ = (
+    "CLEAR",
     "DEFAULT_DEADLINE",
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_RETRIES",

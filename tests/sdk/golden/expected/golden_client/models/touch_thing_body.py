@@ -7,12 +7,13 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from .._runtime.reprs import concise_repr as _concise_repr
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TouchThingBody")
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class TouchThingBody:
     note: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -55,3 +56,5 @@ class TouchThingBody:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+    __repr__ = _concise_repr

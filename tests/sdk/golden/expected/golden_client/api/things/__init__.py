@@ -15,7 +15,7 @@ from ...models.new_thing import NewThing  # noqa: F401
 from ...models.problem import Problem  # noqa: F401
 from ...models.thing import Thing  # noqa: F401
 from ...models.touch_thing_body import TouchThingBody  # noqa: F401
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, Response, Unset  # noqa: F401  (not every resource needs both)
 from . import (
     create_thing,
     delete_thing,
@@ -31,16 +31,16 @@ class ThingsResource(_resource.Resource):
     def list(
         self,
         *,
-        page: int | Unset = UNSET,
-        per_page: int | Unset = UNSET,
-        since: int | datetime.datetime | Unset = UNSET,
+        page: int | None = None,
+        per_page: int | None = None,
+        since: int | datetime.datetime | None = None,
     ) -> builtins.list[Thing]:
         """List things
 
         Args:
-            page (int | Unset):
-            per_page (int | Unset):
-            since (int | Unset):
+            page (int | None):
+            per_page (int | None):
+            since (int | None):
 
         Raises:
             errors.APIStatusError: a subclass per error status (see `golden_client.errors`), after retries.
@@ -61,7 +61,7 @@ class ThingsResource(_resource.Resource):
     def list_all(
         self,
         *,
-        since: int | datetime.datetime | Unset = UNSET,
+        since: int | datetime.datetime | None = None,
         per_page: int = 200,
     ) -> Iterator[Thing]:
         """Every item of `list`, fetched page by page (`per_page` at a time) until all are read.
@@ -84,13 +84,13 @@ class ThingsResource(_resource.Resource):
         self,
         *,
         name: str,
-        colour: None | str | Unset = UNSET,
+        colour: str | _resource.Clear | None = None,
     ) -> Thing:
         """Create a thing
 
         Args:
             name (str):
-            colour (None | str | Unset): Nullable and optional.
+            colour (str | CLEAR | None): Nullable and optional. `CLEAR` sends null.
 
         Raises:
             errors.APIStatusError: a subclass per error status (see `golden_client.errors`), after retries.
@@ -103,9 +103,14 @@ class ThingsResource(_resource.Resource):
 
         return create_thing.sync(
             client=self._client,
-            body=NewThing(
-                name=name,
-                colour=colour,
+            body=_resource.clearing(
+                NewThing(
+                    name=name,
+                    colour=_resource.given(colour),
+                ),
+                {
+                    "colour": colour,
+                },
             ),
         )
 
@@ -159,13 +164,13 @@ class ThingsResource(_resource.Resource):
         self,
         thing_id: int,
         *,
-        note: str | Unset = UNSET,
+        note: str | None = None,
     ) -> Thing:
         """Touch a thing (no x-sdk-method; an optional body)
 
         Args:
             thing_id (int):
-            note (str | Unset):
+            note (str | None):
 
         Raises:
             errors.APIStatusError: a subclass per error status (see `golden_client.errors`), after retries.
@@ -198,10 +203,10 @@ class ThingsResourceWithRawResponse(_resource.Resource):
     def list(
         self,
         *,
-        page: int | Unset = UNSET,
-        per_page: int | Unset = UNSET,
-        since: int | datetime.datetime | Unset = UNSET,
-    ) -> Response[builtins.list[Thing]]:
+        page: int | None = None,
+        per_page: int | None = None,
+        since: int | datetime.datetime | None = None,
+    ) -> _resource.RawSuccess[builtins.list[Thing]]:
         """`list`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return _resource.raise_unless_success(
             list_things.sync_detailed(
@@ -216,17 +221,22 @@ class ThingsResourceWithRawResponse(_resource.Resource):
         self,
         *,
         name: str,
-        colour: None | str | Unset = UNSET,
-    ) -> Response[Thing]:
+        colour: str | _resource.Clear | None = None,
+    ) -> _resource.RawSuccess[Thing]:
         """`create`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[Thing],
+            _resource.RawSuccess[Thing],
             _resource.raise_unless_success(
                 create_thing.sync_detailed(
                     client=self._client,
-                    body=NewThing(
-                        name=name,
-                        colour=colour,
+                    body=_resource.clearing(
+                        NewThing(
+                            name=name,
+                            colour=_resource.given(colour),
+                        ),
+                        {
+                            "colour": colour,
+                        },
                     ),
                 )
             ),
@@ -235,10 +245,10 @@ class ThingsResourceWithRawResponse(_resource.Resource):
     def get(
         self,
         thing_id: int,
-    ) -> Response[Thing]:
+    ) -> _resource.RawSuccess[Thing]:
         """`get`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[Thing],
+            _resource.RawSuccess[Thing],
             _resource.raise_unless_success(
                 get_thing.sync_detailed(
                     thing_id,
@@ -250,10 +260,10 @@ class ThingsResourceWithRawResponse(_resource.Resource):
     def delete(
         self,
         thing_id: int,
-    ) -> Response[None]:
+    ) -> _resource.RawSuccess[None]:
         """`delete`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[None],
+            _resource.RawSuccess[None],
             _resource.raise_unless_success(
                 delete_thing.sync_detailed(
                     thing_id,
@@ -266,11 +276,11 @@ class ThingsResourceWithRawResponse(_resource.Resource):
         self,
         thing_id: int,
         *,
-        note: str | Unset = UNSET,
-    ) -> Response[Thing]:
+        note: str | None = None,
+    ) -> _resource.RawSuccess[Thing]:
         """`touch_thing`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[Thing],
+            _resource.RawSuccess[Thing],
             _resource.raise_unless_success(
                 touch_thing.sync_detailed(
                     thing_id,
@@ -293,16 +303,16 @@ class AsyncThingsResource(_resource.Resource):
     async def list(
         self,
         *,
-        page: int | Unset = UNSET,
-        per_page: int | Unset = UNSET,
-        since: int | datetime.datetime | Unset = UNSET,
+        page: int | None = None,
+        per_page: int | None = None,
+        since: int | datetime.datetime | None = None,
     ) -> builtins.list[Thing]:
         """List things
 
         Args:
-            page (int | Unset):
-            per_page (int | Unset):
-            since (int | Unset):
+            page (int | None):
+            per_page (int | None):
+            since (int | None):
 
         Raises:
             errors.APIStatusError: a subclass per error status (see `golden_client.errors`), after retries.
@@ -323,7 +333,7 @@ class AsyncThingsResource(_resource.Resource):
     def list_all(
         self,
         *,
-        since: int | datetime.datetime | Unset = UNSET,
+        since: int | datetime.datetime | None = None,
         per_page: int = 200,
     ) -> AsyncIterator[Thing]:
         """Every item of `list`, fetched page by page (`per_page` at a time) until all are read."""
@@ -342,13 +352,13 @@ class AsyncThingsResource(_resource.Resource):
         self,
         *,
         name: str,
-        colour: None | str | Unset = UNSET,
+        colour: str | _resource.Clear | None = None,
     ) -> Thing:
         """Create a thing
 
         Args:
             name (str):
-            colour (None | str | Unset): Nullable and optional.
+            colour (str | CLEAR | None): Nullable and optional. `CLEAR` sends null.
 
         Raises:
             errors.APIStatusError: a subclass per error status (see `golden_client.errors`), after retries.
@@ -361,9 +371,14 @@ class AsyncThingsResource(_resource.Resource):
 
         return await create_thing.asyncio(
             client=self._client,
-            body=NewThing(
-                name=name,
-                colour=colour,
+            body=_resource.clearing(
+                NewThing(
+                    name=name,
+                    colour=_resource.given(colour),
+                ),
+                {
+                    "colour": colour,
+                },
             ),
         )
 
@@ -417,13 +432,13 @@ class AsyncThingsResource(_resource.Resource):
         self,
         thing_id: int,
         *,
-        note: str | Unset = UNSET,
+        note: str | None = None,
     ) -> Thing:
         """Touch a thing (no x-sdk-method; an optional body)
 
         Args:
             thing_id (int):
-            note (str | Unset):
+            note (str | None):
 
         Raises:
             errors.APIStatusError: a subclass per error status (see `golden_client.errors`), after retries.
@@ -456,10 +471,10 @@ class AsyncThingsResourceWithRawResponse(_resource.Resource):
     async def list(
         self,
         *,
-        page: int | Unset = UNSET,
-        per_page: int | Unset = UNSET,
-        since: int | datetime.datetime | Unset = UNSET,
-    ) -> Response[builtins.list[Thing]]:
+        page: int | None = None,
+        per_page: int | None = None,
+        since: int | datetime.datetime | None = None,
+    ) -> _resource.RawSuccess[builtins.list[Thing]]:
         """`list`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return _resource.raise_unless_success(
             await list_things.asyncio_detailed(
@@ -474,17 +489,22 @@ class AsyncThingsResourceWithRawResponse(_resource.Resource):
         self,
         *,
         name: str,
-        colour: None | str | Unset = UNSET,
-    ) -> Response[Thing]:
+        colour: str | _resource.Clear | None = None,
+    ) -> _resource.RawSuccess[Thing]:
         """`create`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[Thing],
+            _resource.RawSuccess[Thing],
             _resource.raise_unless_success(
                 await create_thing.asyncio_detailed(
                     client=self._client,
-                    body=NewThing(
-                        name=name,
-                        colour=colour,
+                    body=_resource.clearing(
+                        NewThing(
+                            name=name,
+                            colour=_resource.given(colour),
+                        ),
+                        {
+                            "colour": colour,
+                        },
                     ),
                 )
             ),
@@ -493,10 +513,10 @@ class AsyncThingsResourceWithRawResponse(_resource.Resource):
     async def get(
         self,
         thing_id: int,
-    ) -> Response[Thing]:
+    ) -> _resource.RawSuccess[Thing]:
         """`get`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[Thing],
+            _resource.RawSuccess[Thing],
             _resource.raise_unless_success(
                 await get_thing.asyncio_detailed(
                     thing_id,
@@ -508,10 +528,10 @@ class AsyncThingsResourceWithRawResponse(_resource.Resource):
     async def delete(
         self,
         thing_id: int,
-    ) -> Response[None]:
+    ) -> _resource.RawSuccess[None]:
         """`delete`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[None],
+            _resource.RawSuccess[None],
             _resource.raise_unless_success(
                 await delete_thing.asyncio_detailed(
                     thing_id,
@@ -524,11 +544,11 @@ class AsyncThingsResourceWithRawResponse(_resource.Resource):
         self,
         thing_id: int,
         *,
-        note: str | Unset = UNSET,
-    ) -> Response[Thing]:
+        note: str | None = None,
+    ) -> _resource.RawSuccess[Thing]:
         """`touch_thing`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
-            Response[Thing],
+            _resource.RawSuccess[Thing],
             _resource.raise_unless_success(
                 await touch_thing.asyncio_detailed(
                     thing_id,
