@@ -119,6 +119,7 @@ class ClientOptions(TypedDict, total=False):
     follow_redirects: bool
     httpx_args: Mapping[str, Any] | None
     raise_on_unexpected_status: bool
+    allow_insecure_http: bool
 
 
 OPTION_NAMES = tuple(ClientOptions.__annotations__)
@@ -130,7 +131,26 @@ _DEFAULTS: dict[str, Any] = {
     "retry_post": False, "max_requests_per_second": None, "transport": None,
     "async_transport": None, "headers": None, "cookies": None, "verify_ssl": True,
     "follow_redirects": False, "httpx_args": None, "raise_on_unexpected_status": False,
+    "allow_insecure_http": False,
 }  # fmt: skip
+_LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def _check_scheme(base_url: str, pool: _Pool, allowed: bool) -> None:
+    """Refuse to send credentials in clear text over the network: `http://` only to this machine
+    (or through an in-process transport), unless the caller opts in."""
+    url = httpx.URL(base_url)
+    networked = all(
+        transport is None or isinstance(transport, httpx.HTTPTransport | httpx.AsyncHTTPTransport)
+        for transport in (pool.transport, pool.async_transport)
+    )
+    loopback = url.host in _LOOPBACK_HOSTS or url.host.startswith("127.")
+    if url.scheme == "http" and networked and not loopback and not allowed:
+        raise ValueError(
+            f"base_url {url.scheme}://{url.host}... is plain HTTP to another machine: the "
+            "credentials would cross the network in clear text. Use https://, or pass "
+            "allow_insecure_http=True if this network is trusted"
+        )
 
 
 CREDENTIALS = ("api_token", "email", "password")
@@ -189,7 +209,9 @@ def _settings(options: Mapping[str, Any]) -> tuple[_Settings, _Pool]:
         raise_on_unexpected_status=options["raise_on_unexpected_status"],
     )
     settings.policy()  # validates max_retries now, not at the first call
-    return settings, _Pool(options["verify_ssl"], sync_transport, async_transport)
+    pool = _Pool(options["verify_ssl"], sync_transport, async_transport)
+    _check_scheme(settings.base_url, pool, options["allow_insecure_http"])
+    return settings, pool
 
 
 class Client:
@@ -211,6 +233,8 @@ class Client:
       `cookies`, `verify_ssl`, `follow_redirects`, and
       `httpx_args` for anything else `httpx.Client` takes.
     - `raise_on_unexpected_status`: `*_detailed` calls raise `UnexpectedStatus` for an undocumented status.
+    - `allow_insecure_http`: send to an `http://` URL of another machine (refused by default:
+      credentials would travel in clear text; loopback and in-process transports are fine).
     """
 
     def __init__(self, **options: Unpack[ClientOptions]) -> None:

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,19 +36,25 @@ MAYBE_SENT_ERRORS = (httpx.ReadTimeout, httpx.WriteTimeout, httpx.ReadError, htt
                      httpx.RemoteProtocolError, httpx.PoolTimeout)  # fmt: skip
 
 
+_DELAY_SECONDS = re.compile(r"[0-9]+")
+_HTTP_DATE = re.compile(
+    r"[A-Za-z]{3}, [0-9]{2} [A-Za-z]{3} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT"
+)
+
+
 def parse_retry_after(response: httpx.Response) -> float | None:
-    """`Retry-After` in seconds (a number, or an HTTP date from now); None when absent or invalid."""
+    """`Retry-After` in seconds, as RFC 9110 (10.2.3) has it: delay-seconds (ASCII digits only) or
+    an HTTP-date (IMF-fixdate) from now. Anything else (`1.5`, `-1`, `1_0`) is ignored."""
     value = response.headers.get("Retry-After", "").strip()
-    if not value:
+    if _DELAY_SECONDS.fullmatch(value):
+        return float(int(value))
+    if not _HTTP_DATE.fullmatch(value):
         return None
     try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            seconds = parsedate_to_datetime(value).timestamp() - time.time()
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
-    return max(0.0, seconds) if seconds == seconds else None  # NaN is no answer
+        seconds = parsedate_to_datetime(value).timestamp() - time.time()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return max(0.0, seconds)
 
 
 @dataclass(frozen=True)

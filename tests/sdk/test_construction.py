@@ -195,3 +195,18 @@ def test_mypy_strict_refuses_a_misspelt_option(tmp_path: Path) -> None:
     errors = [line for line in result.stdout.splitlines() if ": error:" in line]
     assert [line.split(":")[1] for line in errors] == ["4", "5"], result.stdout
     assert '"max_retrys"' in errors[0]
+
+
+@pytest.mark.parametrize("url", ["http://api.example.com/api/v9", "http://10.0.0.5:8080/api/v9"])
+def test_plain_http_to_another_machine_is_refused_unless_allowed(url: str) -> None:
+    with pytest.raises(ValueError, match="clear text.*allow_insecure_http=True"):
+        Toggl(api_token="t", base_url=url)
+    assert Toggl(api_token="t", base_url=url, allow_insecure_http=True).low_level.base_url == url
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:4010/api/v9", "http://localhost/api/v9", "http://[::1]:80/api/v9"]
+)
+def test_plain_http_to_this_machine_or_an_in_process_transport_is_fine(url: str) -> None:
+    Toggl(api_token="t", base_url=url)
+    Toggl(api_token="t", base_url="http://t.test/api/v9", transport=Script().transport())

@@ -154,3 +154,17 @@ def test_a_client_with_the_default_transport_answers_over_real_http(
 ) -> None:
     with httpx.Client(base_url=toggl_server.base_url, auth=(ADMIN_TOKEN, "api_token")) as plain:
         assert plain.get(f"/workspaces/{PREMIUM}/clients/{ACME}").status_code == 200
+
+
+def test_list_all_stops_at_its_page_limit_against_a_server_that_never_ends() -> None:
+    """New ids on every full page and no `total_count`: without a limit it would read for ever."""
+    from toggl_track_client._runtime.resource import MAX_PAGES, TooManyPagesError, iterate_pages
+
+    def endless(page: int, per_page: int) -> list[dict[str, int]]:
+        return [{"n": page * per_page + n} for n in range(per_page)]
+
+    read = []
+    with pytest.raises(TooManyPagesError, match=f"limit of {MAX_PAGES} pages"):
+        for item in iterate_pages(endless, 2):
+            read.append(item)
+    assert len(read) == 2 * MAX_PAGES

@@ -160,16 +160,36 @@ def test_the_deadline_cuts_each_attempts_timeout() -> None:
     assert all(0 < value <= 2 for value in seen[0].values())
 
 
-def test_the_policy_parses_retry_after_as_seconds_or_a_date() -> None:
-    assert parse_retry_after(httpx.Response(429, headers={"Retry-After": "2.5"})) == 2.5
-    assert (
-        parse_retry_after(
-            httpx.Response(429, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
-        )
-        == 0.0
-    )
-    assert parse_retry_after(httpx.Response(429, headers={"Retry-After": "soon"})) is None
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("3", 3.0),
+        ("0", 0.0),
+        (" 120 ", 120.0),  # delay-seconds: ASCII digits
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),  # an HTTP-date in the past: now
+        ("1_0", None),
+        ("2.5", None),
+        ("-1", None),
+        ("+5", None),
+        ("1e3", None),  # not digits only
+        ("soon", None),
+        ("", None),
+        ("nan", None),
+        ("inf", None),
+        ("21 Oct 2015 07:28:00", None),  # no IMF-fixdate
+    ],
+)
+def test_retry_after_is_read_as_rfc_9110_says(header: str, seconds: float | None) -> None:
+    assert parse_retry_after(httpx.Response(429, headers={"Retry-After": header})) == seconds
     assert RetryPolicy(jitter=lambda: 1.0).backoff(10) == 8.0
+
+
+def test_a_future_http_date_is_the_time_until_it() -> None:
+    from email.utils import formatdate
+
+    header = formatdate(time.time() + 30, usegmt=True)
+    seconds = parse_retry_after(httpx.Response(429, headers={"Retry-After": header}))
+    assert seconds is not None and 28 <= seconds <= 30
 
 
 def test_the_async_client_retries_the_same_way() -> None:

@@ -6,6 +6,7 @@
     │   └── APITimeoutError            no response in time (the timeout or the call's deadline)
     ├── APIResponseValidationError     a success whose body does not match the spec (.response)
     ├── ResponseTooLargeError          an answer over `max_response_bytes` (.limit); not read on
+    ├── TooManyPagesError              `list_all` read its page limit and the server had more
     └── APIStatusError                 an error status (.status_code, .message, .response)
         ├── BadRequestError            400, with Toggl's message
         │   └── NameTakenError         400, the name is taken in the workspace
@@ -99,6 +100,10 @@ class ResponseTooLargeError(TogglError):
     def __init__(self, message: str, *, limit: int) -> None:
         super().__init__(message)
         self.limit = limit
+
+
+class TooManyPagesError(TogglError):
+    """`list_all` read its limit of pages (`MAX_PAGES`) and the server still had more."""
 
 
 class APIStatusError(TogglError):

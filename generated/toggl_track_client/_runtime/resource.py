@@ -17,7 +17,7 @@ from typing import Any, Generic, Protocol, Self, TypeVar, Unpack, cast
 import httpx
 
 from .client import CREDENTIALS, AuthenticatedClient, Client, ClientOptions, check_options
-from .exceptions import error_for
+from .exceptions import TooManyPagesError, error_for
 from .quota import Quota
 
 T = TypeVar("T")
@@ -118,11 +118,18 @@ def _total(items: list[Any]) -> int | None:
     return None
 
 
+MAX_PAGES = 1000
+"""`list_all` reads at most this many pages (200 000 items at 200 a page), then raises
+`TooManyPagesError`: a server that keeps sending new ids without `total_count` would otherwise
+keep it reading for ever."""
+
+
 class _Pages:
     """What the page walk has seen; shared by the sync and async walks."""
 
-    def __init__(self, per_page: int) -> None:
+    def __init__(self, per_page: int, max_pages: int = MAX_PAGES) -> None:
         self.per_page = per_page
+        self.max_pages = max_pages
         self.page = 1
         self.seen: set[Hashable] = set()
 
@@ -141,13 +148,23 @@ class _Pages:
         self.page += 1
         return new, more
 
+    def next_page(self) -> int:
+        """The page to fetch next; past `max_pages`, `TooManyPagesError`."""
+        if self.page > self.max_pages:
+            raise TooManyPagesError(
+                f"list_all read {self.max_pages} pages ({len(self.seen)} items) and the server "
+                f"still had more (no total_count, full pages of new items): stopped at the limit "
+                f"of {self.max_pages} pages; narrow the query, or page with `list(page=...)`"
+            )
+        return self.page
+
 
 def iterate_pages(fetch: Callable[[int, int], list[T]], per_page: int) -> Iterator[T]:
     """Every item of a paged list, page by page: `fetch(page, per_page)` gives one page."""
     pages = _Pages(per_page)
     more = True
     while more:
-        new, more = pages.take(fetch(pages.page, per_page))
+        new, more = pages.take(fetch(pages.next_page(), per_page))
         yield from new
 
 
@@ -157,7 +174,7 @@ async def aiterate_pages(
     pages = _Pages(per_page)
     more = True
     while more:
-        new, more = pages.take(await fetch(pages.page, per_page))
+        new, more = pages.take(await fetch(pages.next_page(), per_page))
         for item in new:
             yield item
 
