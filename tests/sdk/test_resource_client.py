@@ -158,7 +158,8 @@ def test_a_client_with_the_default_transport_answers_over_real_http(
 
 def test_list_all_stops_at_its_page_limit_against_a_server_that_never_ends() -> None:
     """New ids on every full page and no `total_count`: without a limit it would read for ever."""
-    from toggl_track_client._runtime.resource import MAX_PAGES, TooManyPagesError, iterate_pages
+    from toggl_track_client import TooManyPagesError
+    from toggl_track_client._runtime.resource import MAX_PAGES, iterate_pages
 
     def endless(page: int, per_page: int) -> list[dict[str, int]]:
         return [{"n": page * per_page + n} for n in range(per_page)]
