@@ -82,8 +82,14 @@ def _compile(expected: Any) -> _Compiled:
     return _ACCEPT
 
 
+# The exact types a JSON value of each simple type may have: a union of simple types is then one
+# set lookup (this check runs on every field of every answer).
+_EXACT = {type(None): {type(None)}, bool: {bool}, int: {int}, float: {int, float}, str: {str}}
+
+
 def _union(expected: Any) -> _Compiled:
-    options = [_compile(option) for option in typing.get_args(expected)]
+    arguments = typing.get_args(expected)
+    options = [_compile(option) for option in arguments]
 
     def why(value: Any, path: str) -> str:
         reasons = [option.why(value, path) for option in options]
@@ -91,7 +97,18 @@ def _union(expected: Any) -> _Compiled:
             return reasons[0]
         return f"{path}: {_name(value)} fits none of {_type_name(expected)}"
 
-    return _Compiled(lambda v: any(option.ok(v) for option in options), why)
+    simple = [type(None) if a is None else a for a in arguments]
+    if all(option in _EXACT for option in simple):
+        exact = frozenset().union(*(_EXACT[option] for option in simple))
+        return _Compiled(lambda v: type(v) in exact, why)
+
+    def ok(value: Any) -> bool:
+        for option in options:
+            if option.ok(value):
+                return True
+        return False
+
+    return _Compiled(ok, why)
 
 
 def _list(item_type: Any) -> _Compiled:
@@ -127,9 +144,12 @@ def _model(model: type) -> _Compiled:
         return fields
 
     def ok(value: Any) -> bool:
-        return isinstance(value, model) and all(
-            compiled.ok(getattr(value, name)) for name, compiled in compiled_fields()
-        )
+        if not isinstance(value, model):
+            return False
+        for name, compiled in fields or compiled_fields():
+            if not compiled.ok(getattr(value, name)):
+                return False
+        return True
 
     def why(value: Any, path: str) -> str:
         if not isinstance(value, model):
