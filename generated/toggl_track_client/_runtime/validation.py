@@ -85,7 +85,10 @@ def _compile(expected: Any) -> _Compiled:
 
 # The exact types a JSON value of each simple type may have: a union of simple types is then one
 # set lookup (this check runs on every field of every answer).
-_EXACT = {type(None): {type(None)}, bool: {bool}, int: {int}, float: {int, float}, str: {str}}
+_EXACT: dict[Any, frozenset[type]] = {
+    type(None): frozenset({type(None)}), bool: frozenset({bool}), int: frozenset({int}),
+    float: frozenset({int, float}), str: frozenset({str}),
+}  # fmt: skip
 
 
 def _union(expected: Any) -> _Compiled:
@@ -100,7 +103,7 @@ def _union(expected: Any) -> _Compiled:
 
     simple = [type(None) if a is None else a for a in arguments]
     if all(option in _EXACT for option in simple):
-        exact = frozenset().union(*(_EXACT[option] for option in simple))
+        exact: frozenset[type] = frozenset().union(*(_EXACT[option] for option in simple))
         return _Compiled(lambda v: type(v) in exact, why)
 
     def ok(value: Any) -> bool:

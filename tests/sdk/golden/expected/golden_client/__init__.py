@@ -46,6 +46,7 @@ from .errors import (
     RateLimitError,
     ResponseTooLargeError,
     TogglError,
+    TooManyPagesError,
     UnexpectedStatus,
 )
 from .types import Response
@@ -85,6 +86,7 @@ __all__ = (
     "RateLimitError",
     "Response",
     "ResponseTooLargeError",
+    "TooManyPagesError",
     "Toggl",
     "TogglError",
     "UnexpectedStatus",
