@@ -89,3 +89,12 @@ def test_a_raw_success_has_a_parsed_body_typed_without_none(toggl_client: Toggl)
         type(toggl_client.clients.with_raw_response).list
     ).return_annotation
     assert "RawSuccess" in str(returned) and "None" not in str(returned)
+
+
+def test_the_three_bulk_methods_take_the_same_ids() -> None:
+    clients = Toggl(api_token="t", base_url="https://t.test/api/v9").clients
+    annotations = {
+        name: str(inspect.signature(getattr(clients, name)).parameters["client_ids"].annotation)
+        for name in ("get_many", "archive_many", "delete_many")
+    }
+    assert set(annotations.values()) == {"builtins.list[int]"}, annotations

@@ -339,7 +339,7 @@ class ClientsResource(_resource.Resource):
     def get_many(
         self,
         workspace_id: int,
-        client_ids: ClientIdsObject | builtins.list[int],
+        client_ids: builtins.list[int],
     ) -> builtins.list[ClientModel]:
         """Get clients by ids
 
@@ -600,7 +600,7 @@ class ClientsResourceWithRawResponse(_resource.Resource):
     def get_many(
         self,
         workspace_id: int,
-        client_ids: ClientIdsObject | builtins.list[int],
+        client_ids: builtins.list[int],
     ) -> _resource.RawSuccess[builtins.list[ClientModel]]:
         """`get_many`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
@@ -952,7 +952,7 @@ class AsyncClientsResource(_resource.Resource):
     async def get_many(
         self,
         workspace_id: int,
-        client_ids: ClientIdsObject | builtins.list[int],
+        client_ids: builtins.list[int],
     ) -> builtins.list[ClientModel]:
         """Get clients by ids
 
@@ -1213,7 +1213,7 @@ class AsyncClientsResourceWithRawResponse(_resource.Resource):
     async def get_many(
         self,
         workspace_id: int,
-        client_ids: ClientIdsObject | builtins.list[int],
+        client_ids: builtins.list[int],
     ) -> _resource.RawSuccess[builtins.list[ClientModel]]:
         """`get_many`, answering the raw `Response` (status, headers, parsed body) of a success."""
         return cast(
