@@ -67,6 +67,7 @@ lint: bootstrap ## Lint the spec (openapi-spec-validator, Redocly), our code (ru
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy sdk/runtime emulator/src contract/src pipeline/src bench/src tests
+	$(RUN) python -m toggl_pipeline.tautologies tests examples/tests
 	$(RUN) check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(RUN) check-jsonschema --builtin-schema vendor.github-actions .github/actions/*/action.yml
 	$(RUN) zizmor --offline --quiet .github/workflows/ .github/actions/

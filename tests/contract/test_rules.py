@@ -143,3 +143,52 @@ def test_a_field_left_out_of_an_answer_is_named_missing() -> None:
         RuleViolation, match="create sent notes='kept'; `notes` is missing from the answer"
     ):
         judged.check(created, follow_up=False)
+
+
+# --- `since` and bulk operations: each rule's own verdict, not only "no crash" ------------------
+
+OTHER = {**CLIENT, "id": 7, "name": "someone else's"}
+EPOCH = 1767225600  # 2026-01-01T00:00:00Z, CLIENT's `at`
+
+
+def since(value: int, answered: list[dict[str, Any]]) -> Exchange:
+    return Exchange("GET", "/me/clients", query={"since": str(value)}, status=200,
+                    body=json.dumps(answered).encode())  # fmt: skip
+
+
+def test_since_answering_an_item_changed_before_it_is_a_violation() -> None:
+    judged = semantics(answer(200, [CLIENT]))
+    with pytest.raises(RuleViolation, match=r"since=\d+ answered client 5 changed at"):
+        judged.check(since(EPOCH + 1, [CLIENT]), follow_up=False)
+    judged.check(since(EPOCH, [CLIENT]), follow_up=False)  # changed at `since` itself: in
+
+
+def test_since_leaving_out_an_item_changed_since_is_a_violation() -> None:
+    judged = semantics(answer(200, [CLIENT, OTHER]))
+    with pytest.raises(RuleViolation, match=r"left out clients changed since: \[7\]"):
+        judged.check(since(EPOCH, [CLIENT]))
+
+
+def test_since_leaving_out_a_deleted_item_is_a_violation() -> None:
+    judged = semantics(answer(200, []))
+    judged.check(Exchange("DELETE", CLIENTS + "/5", status=200, body=b""), follow_up=False)
+    with pytest.raises(RuleViolation, match="left out client 5, deleted since"):
+        judged.check(since(EPOCH, []), follow_up=False)
+
+
+def test_a_bulk_archive_that_also_archives_someone_else_s_client_is_a_violation() -> None:
+    archived_other = {**OTHER, "archived": True}
+    judged = semantics(answer(200, [{**CLIENT, "archived": True}, archived_other]))
+    judged.check(answer(200, [CLIENT, OTHER]), follow_up=False)  # the list before: 7 active
+    bulk = Exchange("POST", CLIENTS + "/archive", request_body=b"[5]", status=200,
+                    body=json.dumps([{"client_ids": [5], "project_ids": []}]).encode())  # fmt: skip
+    with pytest.raises(RuleViolation, match=r"also changed another client, 7 \(archived False"):
+        judged.check(bulk)
+
+
+def test_a_bulk_archive_that_leaves_others_alone_passes() -> None:
+    judged = semantics(answer(200, [{**CLIENT, "archived": True}, OTHER]))
+    judged.check(answer(200, [CLIENT, OTHER]), follow_up=False)
+    bulk = Exchange("POST", CLIENTS + "/archive", request_body=b"[5]", status=200,
+                    body=json.dumps([{"client_ids": [5], "project_ids": []}]).encode())  # fmt: skip
+    judged.check(bulk)

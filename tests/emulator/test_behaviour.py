@@ -193,6 +193,16 @@ def test_me_clients_since_includes_deleted_clients_with_server_deleted_at() -> N
         assert api.get("/me/clients", params={"since": "yesterday"}).status_code == 400
 
 
+def test_me_clients_since_includes_a_change_made_exactly_at_since() -> None:
+    clock = [1_800_000_000.0]
+    with api_client(clock=lambda: clock[0]) as api:
+        clock[0] += 10
+        made = create(api, name="On the boundary")  # changed at 1_800_000_010 exactly
+        at_since = api.get("/me/clients", params={"since": 1_800_000_010}).json()
+        assert [c["id"] for c in at_since] == [made["id"]]
+        assert api.get("/me/clients", params={"since": 1_800_000_011}).json() == []
+
+
 def test_me_clients_leaves_out_workspaces_where_the_member_may_not_see_clients() -> None:
     with api_client(MEMBER) as member:
         assert {c["wid"] for c in member.get("/me/clients").json()} == {PREMIUM}

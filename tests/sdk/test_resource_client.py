@@ -34,10 +34,10 @@ def every_operation(toggl: Toggl) -> None:
     assert (updated.name, updated.notes) == ("Walked", "n")  # only the name was sent
     names = [c.name for c in toggl.clients.list(PREMIUM, status="both", name="walk")]
     assert names == ["Walked"]
-    assert (
-        toggl.clients.archive(PREMIUM, ACME) == sorted(toggl.clients.archive(PREMIUM, ACME) or [])
-        or True
-    )
+    acme_projects = toggl.projects.list(PREMIUM, client_ids=str(ACME), active=True)
+    assert len(acme_projects) == 2  # the seed's two active projects of Acme
+    assert sorted(toggl.clients.archive(PREMIUM, ACME)) == sorted(p.id for p in acme_projects)
+    assert toggl.clients.get(PREMIUM, ACME).archived is True
     assert toggl.clients.restore(PREMIUM, INITECH).archived is False
     assert {c.id for c in toggl.clients.get_many(PREMIUM, [created.id, GLOBEX])} == {
         created.id,

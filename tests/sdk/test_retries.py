@@ -65,6 +65,12 @@ def test_retry_after_is_honoured_up_to_the_cap(waits: list[float]) -> None:
     assert raised.value.retry_after == 3600 and len(long.requests) == 1
     assert waits == [3.0]  # nothing slept through
     assert MAX_RETRY_AFTER == 60
+    # The cap holds without a deadline too (the contract gateway runs with none): a deadline
+    # would refuse the long wait on its own and hide a broken cap.
+    unbounded = Script(answer(429, "slow down", **{"Retry-After": "3600"}))
+    with pytest.raises(RateLimitError):
+        toggl(unbounded, deadline=None).clients.get(1001, 5)
+    assert len(unbounded.requests) == 1 and waits == [3.0]
 
 
 def test_5xx_is_retried_with_capped_jittered_backoff_for_idempotent_calls(
