@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -121,6 +122,7 @@ _NO_ROUTE: Any = object()
 # requests repeat their paths, so most of them skip routing and id parsing. Bounded.
 _PATHS: dict[str, Resolved] = {}
 _PATHS_KEPT = 4096
+_CACHED_PATH_BYTES = 128  # ids of 19 digits fit: 4096 entries are at most about 1 MB
 
 
 def _resolve(path: str) -> Resolved:
@@ -211,6 +213,13 @@ class Emulator:
         if path.startswith(API_PREFIX + "/"):
             return self._api(request, path[len(API_PREFIX) + 1 :])
         if path.startswith(CONTROL_PREFIX + "/"):
+            token = self.options.control_token
+            if token is not None and not hmac.compare_digest(
+                request.header(b"x-emulator-token") or b"", token.encode()
+            ):
+                return Reply.json(
+                    403, "The control plane needs the X-Emulator-Token printed at start"
+                )
             return self._control(request.method, path[len(CONTROL_PREFIX) + 1 :], request.body)
         return Reply.json(404, errors.NOT_FOUND_ROUTE)
 
@@ -232,11 +241,9 @@ class Emulator:
 
     def _api(self, request: Request, path: str) -> Reply:
         found = _PATHS.get(path)
+        cached = found is not None
         if found is None:
             found = _resolve(path)
-            if len(_PATHS) >= _PATHS_KEPT:
-                _PATHS.clear()
-            _PATHS[path] = found
         if found is _NO_ROUTE:
             return Reply.json(404, errors.NOT_FOUND_ROUTE)
         route, raw_ids, parsed_ids = found
@@ -246,6 +253,12 @@ class Emulator:
         quota_headers: list[tuple[bytes, bytes]] = []
         try:
             user = self.authenticate(request.header(b"authorization"))
+            if not cached and len(path) <= _CACHED_PATH_BYTES:
+                # Kept only for a caller who proved who they are, and short: the cache is
+                # bounded in entries and so in bytes.
+                if len(_PATHS) >= _PATHS_KEPT:
+                    _PATHS.clear()
+                _PATHS[path] = found
             if self.rate_limiter:
                 self.rate_limiter.check(user.id)
             if self.quota:
@@ -299,10 +312,13 @@ def _reset_options(initial: EmulatorOptions, body: bytes | None) -> EmulatorOpti
     if not isinstance(overrides, dict):
         raise ValueError("a JSON object of emulator options is expected")
     unknown = set(overrides) - {f.name for f in fields(EmulatorOptions)} | (
-        {"clock"} & set(overrides)
+        {"clock", "control_token"} & set(overrides)  # set where the emulator starts, only
     )
     if unknown:
         raise ValueError(f"unknown options {sorted(unknown)}")
+    if "seed" in overrides and not isinstance(overrides["seed"], dict | None):
+        # The server reads no file named over HTTP: a seed comes as the object itself.
+        raise ValueError("seed: expected a seed object; a path is read only from the command line")
     return replace(initial, **overrides)
 
 

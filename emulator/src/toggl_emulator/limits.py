@@ -17,6 +17,8 @@ from . import errors
 from .errors import TogglError
 
 QUOTA_WINDOW_SECONDS = 3600
+SWEEP_AT = 1024
+"""Past this many keys (tokens, users and workspaces), the idle ones are dropped first."""
 
 
 class RateLimiter:
@@ -34,12 +36,21 @@ class RateLimiter:
 
     def check(self, key: Hashable) -> None:
         now = self._clock()
+        if len(self._buckets) >= SWEEP_AT:
+            self._sweep(now)
         level, last = self._buckets.get(key, (0.0, now))
         level = max(0.0, level - (now - last) * self.rate)
         if level + 1 > self.burst:
             self._buckets[key] = (level, now)
             raise TogglError(429, errors.TOO_MANY_REQUESTS)
         self._buckets[key] = (level + 1, now)
+
+    def _sweep(self, now: float) -> None:
+        """Forget the buckets that have drained: an idle token costs nothing."""
+        self._buckets = {
+            key: (level, last) for key, (level, last) in self._buckets.items()
+            if level - (now - last) * self.rate > 0
+        }  # fmt: skip
 
     def reset(self) -> None:
         self._buckets.clear()
@@ -58,6 +69,8 @@ class HourlyQuota:
     def consume(self, key: Hashable) -> list[tuple[bytes, bytes]]:
         """Count one request; the quota headers for its response, or a 402 when none is left."""
         now = self._clock()
+        if len(self._windows) >= SWEEP_AT:
+            self._sweep(now)
         window = self._windows[key]
         while window and window[0] <= now - QUOTA_WINDOW_SECONDS:
             window.popleft()
@@ -78,6 +91,12 @@ class HourlyQuota:
     def _resets_in(window: deque[float], now: float) -> int:
         """Seconds until the oldest request of the window leaves it."""
         return max(0, math.ceil(window[0] + QUOTA_WINDOW_SECONDS - now)) if window else 0
+
+    def _sweep(self, now: float) -> None:
+        """Forget the windows with nothing left in the hour: an idle workspace costs nothing."""
+        cutoff = now - QUOTA_WINDOW_SECONDS
+        for key in [k for k, window in self._windows.items() if not window or window[-1] <= cutoff]:
+            del self._windows[key]
 
     def reset(self) -> None:
         self._windows.clear()

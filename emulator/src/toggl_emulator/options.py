@@ -29,3 +29,46 @@ class EmulatorOptions:
     """Larger bodies are refused with a 400 [infer: Toggl's limit is not documented]."""
     clock: Callable[[], float] = field(default=time.time)
     """Seconds since the epoch; tests pass a fake one to drive limits and timestamps."""
+    control_token: str | None = None
+    """When set, `/_emulator/*` answers only requests with it in an `X-Emulator-Token` header
+    (`toggl-emulator --allow-remote` sets one)."""
+
+    def __post_init__(self) -> None:
+        """Refuse what cannot work, naming the option: a bad value never reaches a request."""
+        _number("rate_limit", self.rate_limit, low=0, optional=True, strict=True)
+        _number("hourly_quota", self.hourly_quota, low=1, optional=True, integer=True)
+        _number("error_rate", self.error_rate, low=0, high=1)
+        _number("fault_seed", self.fault_seed, optional=True, integer=True)
+        _number("latency_ms", self.latency_ms, low=0, high=MAX_LATENCY_MS)
+        _number("max_body_bytes", self.max_body_bytes, low=1, high=MAX_BODY_LIMIT, integer=True)
+        if self.seed is not None and not isinstance(self.seed, Path | str | Mapping):
+            raise ValueError("seed: expected a file path or a seed mapping")
+        if not callable(self.clock):
+            raise ValueError("clock: expected a function answering seconds since the epoch")
+
+
+MAX_LATENCY_MS = 60_000.0
+MAX_BODY_LIMIT = 64 << 20
+
+
+def _number(
+    name: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    optional: bool = False,
+    integer: bool = False,
+    strict: bool = False,
+) -> None:
+    if value is None and optional:
+        return
+    kind = int if integer else int | float
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise ValueError(
+            f"{name}: expected {'an integer' if integer else 'a number'}, got {value!r}"
+        )
+    if value != value or (low is not None and (value <= low if strict else value < low)):
+        raise ValueError(f"{name}: {value!r} is {'not above' if strict else 'below'} {low}")
+    if high is not None and value > high:
+        raise ValueError(f"{name}: {value!r} is above {high}")

@@ -185,7 +185,7 @@ class RunningEmulator:
 
 
 def _options_json(options: EmulatorOptions) -> dict[str, Any]:
-    data = {k: v for k, v in asdict(options).items() if k != "clock"}
+    data = {k: v for k, v in asdict(options).items() if k not in ("clock", "control_token")}
     if data["seed"] is not None and not isinstance(data["seed"], Mapping):
         data["seed"] = load_seed(data["seed"])
     return data

@@ -20,22 +20,37 @@ from typing import Any
 
 import yaml
 
+from .seed_schema import SeedError, check_seed
+
 DEFAULT_SEED_PATH = Path(__file__).with_name("seed.yaml")
 
 
+MAX_SEED_BYTES = 16 << 20
+
+
 def load_seed(source: Path | str | Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The seed as plain data; `source` is a path (JSON or YAML), a mapping, or None (default)."""
+    """The seed as plain data; `source` is a path (JSON or YAML), a mapping, or None (default).
+
+    A seed that is not one (see `seed_schema`) raises `SeedError` naming the entry and field."""
+    where = "seed" if isinstance(source, Mapping) else str(source or DEFAULT_SEED_PATH)
     if isinstance(source, Mapping):
         data: Any = dict(source)
     else:
         path = Path(source) if source is not None else DEFAULT_SEED_PATH
-        text = path.read_text(encoding="utf-8")
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    if not isinstance(data, dict) or "users" not in data or "workspaces" not in data:
-        raise ValueError(
-            f"{source or DEFAULT_SEED_PATH}: a seed needs at least `workspaces` and `users`"
-        )
-    return data
+        with path.open("rb") as file:
+            raw = file.read(MAX_SEED_BYTES + 1)
+        if len(raw) > MAX_SEED_BYTES:
+            raise SeedError(f"{where}: larger than {MAX_SEED_BYTES >> 20} MiB: not a seed")
+        try:
+            text = raw.decode("utf-8")
+            data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        except (UnicodeDecodeError, ValueError, yaml.YAMLError) as error:
+            raise SeedError(f"{where}: not JSON or YAML: {error}") from None
+    try:
+        check_seed(data)
+    except SeedError as error:
+        raise SeedError(f"{where}: {error}") from None
+    return dict(data)
 
 
 @dataclass(frozen=True)
