@@ -12,6 +12,8 @@ loaded automatically once the package is installed) gives tests a fresh emulator
 """
 
 from .app import Emulator, EmulatorOptions, create_app
+from .intercept import intercept
+from .journal import Exchange, Journal
 from .seed_schema import SeedError, check_seed
 from .server import EmulatorProcess
 
@@ -19,7 +21,10 @@ __all__ = [
     "Emulator",
     "EmulatorOptions",
     "EmulatorProcess",
+    "Exchange",
+    "Journal",
     "SeedError",
     "check_seed",
     "create_app",
+    "intercept",
 ]

@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from .emulator import API_PREFIX, CONTROL_PREFIX, Emulator, Reply, Request
+from .limits import TIMEOUT_SECONDS
 from .options import EmulatorOptions
 
 __all__ = [
@@ -47,7 +48,11 @@ class AsgiEmulator(Emulator):
         request = Request(
             scope["method"], scope["path"], scope.get("query_string", b""), scope["headers"], body
         )
-        await _send(self.handle(request), send)
+        reply = self.handle(request)
+        if reply.delay or reply.timeout:
+            # Over HTTP a planned timeout is an answer that comes too late for any client.
+            await asyncio.sleep(reply.delay + (TIMEOUT_SECONDS if reply.timeout else 0))
+        await _send(reply, send)
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:

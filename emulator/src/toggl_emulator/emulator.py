@@ -25,7 +25,8 @@ from urllib.parse import parse_qsl
 from . import errors, payloads
 from .errors import TogglError
 from .handlers import EMPTY, ROUTES, Call, Operation, RawJson, parse_int64
-from .limits import Faults, HourlyQuota, RateLimiter
+from .journal import Journal
+from .limits import Fault, Faults, HourlyQuota, RateLimiter
 from .options import EmulatorOptions
 from .project_handlers import ROUTES as PROJECT_ROUTES
 from .seed import load_seed
@@ -44,6 +45,10 @@ class Reply:
     status: int
     body: bytes = b""
     headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    delay: float = 0.0
+    """Seconds the transport waits before answering (latency planned for the operation)."""
+    timeout: bool = False
+    """No answer at all: the transport times out (a planned fault)."""
 
     @classmethod
     def json(
@@ -110,6 +115,10 @@ ROUTING = [
     Route(_split(path), _parameters(path), operations)
     for path, operations in [*ROUTES, *PROJECT_ROUTES]
 ]
+OPERATION_NAMES = tuple(
+    operation.name for route in ROUTING for operation in route.operations.values()
+)
+"""Every operation's name, as the journal and `Faults.fail_next` take it."""
 _LITERALS = frozenset(segment for route in ROUTING for segment in route.segments if segment)
 # The route of each path shape (literal segments kept, the others None): one dict lookup for a
 # request. A shape it does not know (an id that spells a literal) goes through the routes in order.
@@ -166,9 +175,10 @@ class Emulator:
         store = Store(load_seed(options.seed), clock)
         rate_limiter = RateLimiter(options.rate_limit, clock) if options.rate_limit else None
         quota = HourlyQuota(options.hourly_quota, clock) if options.hourly_quota else None
-        faults = Faults(options.error_rate, options.fault_seed)
+        faults = Faults(options.error_rate, options.fault_seed, OPERATION_NAMES)
         self.options, self.store = options, store
         self.rate_limiter, self.quota, self.faults = rate_limiter, quota, faults
+        self.journal = Journal()
         self._users_by_header: dict[bytes, User] = {}
 
     def reset(self) -> None:
@@ -211,7 +221,12 @@ class Emulator:
     def handle(self, request: Request) -> Reply:
         path = request.path
         if path.startswith(API_PREFIX + "/"):
-            return self._api(request, path[len(API_PREFIX) + 1 :])
+            operation: list[str | None] = [None]
+            reply = self._api(request, path[len(API_PREFIX) + 1 :], operation)
+            if self.options.journal:
+                self.journal.add(operation[0], request.method, path, request.query_string,
+                                 request.body, 504 if reply.timeout else reply.status)  # fmt: skip
+            return reply
         if path.startswith(CONTROL_PREFIX + "/"):
             token = self.options.control_token
             if token is not None and not hmac.compare_digest(
@@ -224,7 +239,8 @@ class Emulator:
         return Reply.json(404, errors.NOT_FOUND_ROUTE)
 
     def _control(self, method: str, name: str, body: bytes | None) -> Reply:
-        allowed = {"health": "GET", "reset": "POST", "state": "GET"}.get(name)
+        allowed = {"health": "GET", "reset": "POST", "state": "GET", "journal": "GET",
+                   "faults": "POST"}.get(name)  # fmt: skip
         if allowed is None:
             return Reply.json(404, errors.NOT_FOUND_ROUTE)
         if method != allowed:
@@ -237,9 +253,35 @@ class Emulator:
             return Reply.json(200, {"status": "reset"})
         if name == "state":
             return Reply.json(200, self.state())
+        if name == "journal":
+            return Reply.json(200, [exchange.to_json() for exchange in self.journal])
+        if name == "faults":
+            try:
+                self._plan(body)
+            except (ValueError, TypeError) as error:
+                return Reply.json(400, f"Invalid fault: {error}")
+            return Reply.json(200, {"status": "planned"})
         return Reply.json(200, {"status": "ok"})
 
-    def _api(self, request: Request, path: str) -> Reply:
+    def _plan(self, body: bytes | None) -> None:
+        """`POST /_emulator/faults`: {"operation": ..., then `fail_next`'s or `delay`'s options}."""
+        plan = json.loads(body or b"null")
+        if not isinstance(plan, dict) or not isinstance(plan.get("operation"), str):
+            raise ValueError('expected {"operation": name, ...}')
+        operation = plan.pop("operation")
+        if "delay_ms" in plan:
+            self.faults.delay(operation, float(plan.pop("delay_ms")))
+            if not plan:
+                return
+        # What is left plans failures (nothing more: the next call answers 500).
+        allowed = {"times": int, "status": int, "timeout": bool, "applied": bool}
+        for key, value in plan.items():
+            kind = allowed.get(key)
+            if kind is None or type(value) is not kind:
+                raise ValueError(f"{key}: expected one of {sorted(allowed)} with its type")
+        self.faults.fail_next(operation, **plan)
+
+    def _api(self, request: Request, path: str, named: list[str | None]) -> Reply:
         found = _PATHS.get(path)
         cached = found is not None
         if found is None:
@@ -250,7 +292,9 @@ class Emulator:
         operation = route.operations.get(request.method)
         if operation is None:
             return Reply(405)  # as recorded live: no body, no `Allow`
+        named[0] = operation.name
         quota_headers: list[tuple[bytes, bytes]] = []
+        fault = None
         try:
             user = self.authenticate(request.header(b"authorization"))
             if not cached and len(path) <= _CACHED_PATH_BYTES:
@@ -264,15 +308,31 @@ class Emulator:
             if self.quota:
                 quota_headers = self.quota.consume(_quota_key(user, raw_ids))
             self.faults.maybe_fail()
+            fault = self.faults.planned(operation.name)
+            if fault is not None and not fault.applied:
+                return self._failed(fault, operation)
             ids = parsed_ids or {name: _parse_id(raw, name) for name, raw in raw_ids.items()}
             query = _parse_query(request.query_string)
             body = self._body(request.body, operation)
             result = operation.handler(Call(self.store, user, ids, query, body))
         except TogglError as error:
-            return Reply.error(error, quota_headers)
-        if result is EMPTY:
-            return Reply(200, headers=quota_headers)
-        return Reply.json(200, result, quota_headers)
+            reply = Reply.error(error, quota_headers)
+        else:
+            reply = (Reply(200, headers=quota_headers) if result is EMPTY
+                     else Reply.json(200, result, quota_headers))  # fmt: skip
+        if fault is not None:  # carried out; now the answer is lost
+            return self._failed(fault, operation)
+        reply.delay = self.faults.delay_of(operation.name)
+        return reply
+
+    def _failed(self, fault: Fault, operation: Operation) -> Reply:
+        if fault.timeout:
+            return Reply(504, delay=self.faults.delay_of(operation.name), timeout=True)
+        reply = Reply.json(
+            fault.status, errors.INTERNAL if fault.status >= 500 else "Planned fault"
+        )
+        reply.delay = self.faults.delay_of(operation.name)
+        return reply
 
     def authenticate(self, header: bytes | None) -> User:
         if header is None:

@@ -102,6 +102,11 @@ class Operation:
     handler: Handler
     body: Literal["none", "required", "optional"] = "none"
 
+    @property
+    def name(self) -> str:
+        """The operation's name in the journal and for planned faults: its handler's."""
+        return self.handler.__name__
+
 
 def _body(call: Call) -> Body:
     assert call.body is not None  # the pipeline reads a required body before calling

@@ -3,7 +3,8 @@
 - `RateLimiter`: the leaky bucket per token (Toggl: about 1 request per second) → 429.
 - `HourlyQuota`: requests per user and workspace in a sliding 60-minute window → 402, with the
   quota headers on every counted response.
-- `Faults`: random 500s (reproducible with a seed) and added latency.
+- `Faults`: random 500s (reproducible with a seed), failures planned for an operation's next
+  calls (a status, no answer, or an answer lost after the write), latency per operation.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 import math
 import random
 from collections import defaultdict, deque
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Collection, Hashable
+from dataclasses import dataclass
 
 from . import errors
 from .errors import TogglError
@@ -102,19 +104,82 @@ class HourlyQuota:
         self._windows.clear()
 
 
-class Faults:
-    """Random 500s at `error_rate` (0..1), the same sequence for the same `seed`."""
+@dataclass(frozen=True)
+class Fault:
+    """One planned failure of an operation's call.
 
-    def __init__(self, error_rate: float, seed: int | None) -> None:
+    `status`: the status answered (500 by default); `timeout`: no answer at all (in process the
+    client gets `httpx.ReadTimeout`; over HTTP the answer comes after `TIMEOUT_SECONDS`, as 504);
+    `applied`: the call is carried out first, then its answer is lost (the write happened)."""
+
+    status: int = 500
+    timeout: bool = False
+    applied: bool = False
+
+
+TIMEOUT_SECONDS = 30.0
+
+
+class Faults:
+    """Random 500s at `error_rate` (0..1), the same sequence for the same `seed`; failures planned
+    for the next calls of an operation (`fail_next`); latency per operation (`delay`)."""
+
+    def __init__(
+        self, error_rate: float, seed: int | None, operations: Collection[str] = ()
+    ) -> None:
         if not 0 <= error_rate <= 1:
             raise ValueError("error rate must be between 0 and 1")
         self.error_rate = error_rate
+        self.operations = tuple(operations)
+        """The names `fail_next` and `delay` take (the emulator's operations)."""
         self._seed = seed
         self._random = random.Random(seed)
+        self._planned: dict[str, deque[Fault]] = {}
+        self._delays: dict[str, float] = {}
 
     def maybe_fail(self) -> None:
         if self.error_rate and self._random.random() < self.error_rate:
             raise TogglError(500, errors.INTERNAL)
 
+    def fail_next(
+        self,
+        operation: str,
+        *,
+        times: int = 1,
+        status: int = 500,
+        timeout: bool = False,
+        applied: bool = False,
+    ) -> None:
+        """The next `times` calls of `operation` fail so (see `Fault`)."""
+        self._known(operation)
+        if not 400 <= status <= 599 or times < 1:
+            raise ValueError("status must be 400..599 and times at least 1")
+        self._planned.setdefault(operation, deque()).extend(
+            [Fault(status, timeout, applied)] * times
+        )
+
+    def delay(self, operation: str, ms: float) -> None:
+        """Every call of `operation` takes `ms` milliseconds more (0 removes the delay)."""
+        self._known(operation)
+        if not 0 <= ms <= 60_000:
+            raise ValueError("ms must be 0..60000")
+        self._delays[operation] = ms / 1000
+
+    def _known(self, operation: str) -> None:
+        if operation not in self.operations:
+            raise ValueError(
+                f"no operation {operation!r}; the operations: {', '.join(self.operations)}"
+            )
+
+    def planned(self, operation: str) -> Fault | None:
+        """The planned failure of this call of `operation`, if any (used up)."""
+        queue = self._planned.get(operation)
+        return queue.popleft() if queue else None
+
+    def delay_of(self, operation: str) -> float:
+        return self._delays.get(operation, 0.0)
+
     def reset(self) -> None:
         self._random = random.Random(self._seed)
+        self._planned.clear()
+        self._delays.clear()

@@ -29,6 +29,8 @@ class EmulatorOptions:
     """Larger bodies are refused with a 400 [infer: Toggl's limit is not documented]."""
     clock: Callable[[], float] = field(default=time.time)
     """Seconds since the epoch; tests pass a fake one to drive limits and timestamps."""
+    journal: bool = True
+    """Record every API exchange in `Emulator.journal` (off: a little faster)."""
     control_token: str | None = None
     """When set, `/_emulator/*` answers only requests with it in an `X-Emulator-Token` header
     (`toggl-emulator --allow-remote` sets one)."""

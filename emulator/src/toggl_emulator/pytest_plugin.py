@@ -14,7 +14,11 @@ Installed with the package (a `pytest11` entry point): no import or conftest nee
 Fixtures:
 
 - `toggl_emulator`: a fresh in-process `Emulator` per test (no socket). Its state is there for
-  assertions: `.clients(workspace_id)`, `.state()`, `.store`.
+  assertions: `.clients(workspace_id)`, `.state()`, `.store`; what it was asked, in `.journal`
+  (`.journal.assert_called("create_client")`); planned failures, in `.faults`
+  (`.faults.fail_next("update_client", status=503)`).
+- `toggl_intercept`: the same emulator, also answering every httpx request to Toggl's live URL
+  (for code that builds its own `Toggl()`); other hosts are refused.
 - `toggl_http` / `toggl_async_http`: `httpx.Client` / `httpx.AsyncClient` bound to it with the
   default user's credentials (`toggl_user`, the seed's admin unless overridden).
 - `toggl_client` / `toggl_async_client`: the SDK's `Toggl` / `AsyncToggl` bound to it;
@@ -25,7 +29,7 @@ Fixtures:
 - `toggl_seed`: the seed's named entries (`toggl_seed.users["admin"].api_token`, ...).
 
 Options per test: `@pytest.mark.toggl_emulator(**EmulatorOptions fields)` (`seed`, `rate_limit`,
-`hourly_quota`, `error_rate`, `fault_seed`, `latency_ms`, `max_body_bytes`), on a test, a class or
+`hourly_quota`, `error_rate`, `fault_seed`, `latency_ms`, `max_body_bytes`, `journal`), on a test, a class or
 a module (`pytestmark`); or override the `toggl_emulator_options` fixture.
 """
 
@@ -41,6 +45,7 @@ import httpx
 import pytest
 
 from .emulator import CONTROL_PREFIX, Emulator
+from .intercept import intercept
 from .options import EmulatorOptions
 from .seed import Seed, SeedUser, load_seed
 from .server import EmulatorProcess
@@ -80,6 +85,14 @@ def toggl_emulator_options(request: pytest.FixtureRequest) -> EmulatorOptions:
 def toggl_emulator(toggl_emulator_options: EmulatorOptions) -> Emulator:
     """A fresh emulator in this process, configured by `toggl_emulator_options`."""
     return Emulator(toggl_emulator_options)
+
+
+@pytest.fixture
+def toggl_intercept(toggl_emulator: Emulator) -> Iterator[Emulator]:
+    """This test's emulator answers every httpx request to Toggl's live API (code that builds its
+    own `Toggl()` or `httpx.Client` included); other hosts are refused."""
+    with intercept(emulator=toggl_emulator) as emulator:
+        yield emulator
 
 
 @pytest.fixture

@@ -29,6 +29,8 @@ def _request(emulator: Emulator, request: httpx.Request, body: bytes) -> Request
 
 
 def _response(reply: Reply, request: httpx.Request) -> httpx.Response:
+    if reply.timeout:
+        raise httpx.ReadTimeout("the emulator planned no answer (a timeout fault)", request=request)
     return httpx.Response(
         reply.status,
         headers=[(b"content-length", b"%d" % len(reply.body)), *reply.headers],
@@ -47,7 +49,10 @@ class EmulatorTransport(httpx.BaseTransport):
         body = request.read()
         if self.emulator.options.latency_ms:
             time.sleep(self.emulator.options.latency_ms / 1000)
-        return _response(self.emulator.handle(_request(self.emulator, request, body)), request)
+        reply = self.emulator.handle(_request(self.emulator, request, body))
+        if reply.delay:
+            time.sleep(reply.delay)
+        return _response(reply, request)
 
 
 class AsyncEmulatorTransport(httpx.AsyncBaseTransport):
@@ -60,4 +65,7 @@ class AsyncEmulatorTransport(httpx.AsyncBaseTransport):
         body = await request.aread()
         if self.emulator.options.latency_ms:
             await asyncio.sleep(self.emulator.options.latency_ms / 1000)
-        return _response(self.emulator.handle(_request(self.emulator, request, body)), request)
+        reply = self.emulator.handle(_request(self.emulator, request, body))
+        if reply.delay:
+            await asyncio.sleep(reply.delay)
+        return _response(reply, request)
