@@ -8,6 +8,8 @@ import unittest
 import httpx
 import pytest
 from toggl_emulator import Emulator, EmulatorOptions, intercept
+from toggl_emulator.seed import extended
+from toggl_emulator.transport import BASE_URL, EmulatorTransport
 from toggl_track_client import APITimeoutError, AsyncToggl, InternalServerError, Toggl
 
 from tests.support import ACME, ADMIN, ADMIN_TOKEN, PREMIUM
@@ -181,3 +183,39 @@ def test_faults_are_planned_over_http_too(toggl_server: object) -> None:
     )
     refused = httpx.post(f"{toggl_server.origin}/_emulator/faults", json={"operation": "x"})
     assert refused.status_code == 400 and "no operation 'x'" in refused.text
+
+
+# --- arranging data on top of the default seed --------------------------------------------------
+
+
+def test_arrange_adds_entries_on_top_of_the_seed_and_names_them() -> None:
+    emulator = Emulator()
+    seed = emulator.arrange(
+        workspaces=[{"key": "lab", "premium": True}],
+        users=[{"key": "carol", "workspaces": {1004: "admin"}}],
+        clients=[{"key": "umbrella", "wid": PREMIUM, "name": "Umbrella"},
+                 {"key": "lab-client", "wid": 1004, "name": "Lab"}],
+        projects=[{"key": "vaccine", "wid": 1004, "client_id": None, "name": "Vaccine"}],
+    )  # fmt: skip
+    assert "Umbrella" in [c["name"] for c in emulator.clients(PREMIUM)]
+    assert seed.workspaces["lab"].id == 1004 and seed.clients["acme"].id == ACME
+    transport = EmulatorTransport(emulator)
+    with httpx.Client(
+        transport=transport, base_url=BASE_URL, auth=seed.users["carol"].basic_auth
+    ) as http:
+        archived = http.post(f"/workspaces/1004/clients/{seed.clients['lab-client'].id}/archive")
+        assert archived.status_code == 200  # a premium workspace of its own
+
+
+def test_a_bad_arranged_entry_is_refused_naming_it() -> None:
+    from toggl_emulator import SeedError
+
+    with pytest.raises(SeedError, match=r"clients\[4\] \(key 'typo'\): unknown field 'nmae'"):
+        Emulator().arrange(clients=[{"key": "typo", "wid": PREMIUM, "nmae": "Oops"}])
+
+
+@pytest.mark.toggl_emulator(
+    seed=extended(clients=[{"key": "umbrella", "wid": 1001, "name": "Umbrella"}])
+)
+def test_an_extended_seed_through_the_marker(toggl_client: Toggl) -> None:
+    assert "Umbrella" in [c.name for c in toggl_client.clients.list(PREMIUM)]

@@ -17,7 +17,7 @@ import base64
 import binascii
 import hmac
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 from urllib.parse import parse_qsl
@@ -29,7 +29,7 @@ from .journal import Journal
 from .limits import Fault, Faults, HourlyQuota, RateLimiter
 from .options import EmulatorOptions
 from .project_handlers import ROUTES as PROJECT_ROUTES
-from .seed import load_seed
+from .seed import Seed, extended, load_seed
 from .store import Store, User
 
 API_PREFIX = "/api/v9"
@@ -184,6 +184,14 @@ class Emulator:
     def reset(self) -> None:
         """Back to the seed: clients, projects, limits and the fault sequence as at start."""
         self.configure(self.options)
+
+    def arrange(self, **entries: Sequence[Mapping[str, Any]]) -> Seed:
+        """Start afresh from this emulator's seed with these entries added (`workspaces`, `users`,
+        `clients`, `projects`; see `seed.extended`); call it before acting, it resets the state.
+        Answers the named entries, new ones included."""
+        seed = extended(self.options.seed, **entries)
+        self.configure(replace(self.options, seed=seed))
+        return Seed.of(seed)
 
     # --- state, for assertions ----------------------------------------------------------------
 

@@ -13,7 +13,7 @@ entries, for code that needs them by name:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,3 +134,36 @@ def credentials_summary(seed: Mapping[str, Any]) -> list[str]:
             f"  {user['email']} / {user['password']}  token {user['api_token']}  ({roles or '-'})"
         )
     return lines
+
+
+def extended(
+    base: Path | str | Mapping[str, Any] | None = None,
+    *,
+    workspaces: Sequence[Mapping[str, Any]] = (),
+    users: Sequence[Mapping[str, Any]] = (),
+    clients: Sequence[Mapping[str, Any]] = (),
+    projects: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """A seed: `base` (default: the default seed) with these entries added, checked.
+
+        @pytest.mark.toggl_emulator(seed=extended(clients=[{"wid": 1001, "name": "Umbrella"}]))
+
+    An entry without an `id` gets the next free one of its kind; a workspace is on the free plan
+    unless it says `premium: True`; a user without credentials gets `<key>@example.com`, the
+    password `emulator-password` and the token `<key>-token`.
+    """
+    seed = {key: [dict(entry) for entry in value] for key, value in load_seed(base).items()}
+    for section, added in (("workspaces", workspaces), ("users", users), ("clients", clients),
+                           ("projects", projects)):  # fmt: skip
+        entries = seed.setdefault(section, [])
+        for entry in added:
+            entry = dict(entry)
+            if "id" not in entry:
+                entry["id"] = max([e["id"] for e in entries], default=1000) + 1
+            if section == "users":
+                name = str(entry.get("key", f"user{entry['id']}"))
+                entry.setdefault("email", f"{name}@example.com")
+                entry.setdefault("password", "emulator-password")
+                entry.setdefault("api_token", f"{name}-token")
+            entries.append(entry)
+    return load_seed(seed)
