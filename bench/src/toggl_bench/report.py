@@ -10,6 +10,8 @@ TARGETS = {
     "list_10k_p50_ms": 5.0,
     "in_process_vs_canned": 3.0,  # at most this many times slower than a canned MockTransport
     "sdk_overhead_loopback": 0.10,
+    "sdk_overhead_in_memory": 0.10,
+    "plugin_extra_ms_per_test": 2.0,  # `toggl_client` next to a Toggl on a canned MockTransport
     "contract_seconds": 20.0,
 }
 
@@ -110,13 +112,19 @@ def table(report: dict[str, Any]) -> str:
             f"canned MockTransport {canned['rps']:,.0f} (x{slowdown:.1f} slower; ≤ {TARGETS['in_process_vs_canned']:.0f}x {_mark(slowdown <= TARGETS['in_process_vs_canned'])})")  # fmt: skip
     for where, cost in report["sdk"].items():
         note = f"raw httpx {cost['raw_httpx_us']:.0f} µs"
-        if where == "loopback":
-            note += f"; ≤ +{TARGETS['sdk_overhead_loopback']:.0%} {_mark(cost['overhead'] <= TARGETS['sdk_overhead_loopback'])}"
+        bound = TARGETS.get(f"sdk_overhead_{where}")
+        if bound is not None:
+            note += f"; ≤ +{bound:.0%} {_mark(cost['overhead'] <= bound)}"
         add(
             f"SDK resource client per call, {where} (µs)",
             f"{cost['sdk_us']:.0f} ({cost['overhead']:+.1%})",
             note,
         )
+    plugin = report["plugin_cost"]
+    add(f"pytest plugin, extra per test over {plugin['tests']} tests (ms)",
+        f"{plugin['extra_ms_per_test']:.2f}",
+        f"toggl_client {plugin['plugin_seconds']:.1f} s vs Toggl on a MockTransport {plugin['mock_seconds']:.1f} s; "
+        f"≤ {TARGETS['plugin_extra_ms_per_test']:.0f} ms {_mark(plugin['extra_ms_per_test'] <= TARGETS['plugin_extra_ms_per_test'])}")  # fmt: skip
     full = report["contract"][-1]
     add("contract run against the emulator, default (s)", f"{full['seconds']:.1f}",
         f"< {TARGETS['contract_seconds']:.0f} s {_mark(full['seconds'] < TARGETS['contract_seconds'])}; exit {full['exit_code']}")  # fmt: skip

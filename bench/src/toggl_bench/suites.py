@@ -326,3 +326,53 @@ def soak() -> dict[str, Any]:
         "rps": round(sum(o["rps"] for o in outputs), 1), "rss_after_warmup_mb": first, "rss_at_end_mb": last,
         "growth": round(last / first - 1, 3) if warm else None, "samples": samples,
     }  # fmt: skip
+
+
+# --- the pytest plugin's cost per test ------------------------------------------------------------
+
+_PLUGIN_TESTS = """
+import pytest
+
+@pytest.mark.parametrize("n", range({count}))
+def test_with_the_plugin(toggl_client, n):
+    assert toggl_client.clients.list(1001)
+"""
+_MOCK_TESTS = """
+import httpx, pytest
+from toggl_track_client import Toggl
+
+BODY = {body!r}
+
+@pytest.mark.parametrize("n", range({count}))
+def test_with_a_canned_transport(n):
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=BODY, headers={{"Content-Type": "application/json"}}))
+    with Toggl(api_token="t", base_url="https://toggl.test/api/v9", transport=transport) as toggl:
+        assert toggl.clients.list(1001)
+"""
+
+
+def plugin_cost(count: int = 1000) -> dict[str, float]:
+    """`count` tests using the `toggl_client` fixture next to the same tests building `Toggl` on a
+    canned `httpx.MockTransport`, each a pytest run of its own; the difference per test."""
+    emulator = Emulator()
+    with httpx.Client(base_url=BASE_URL, auth=("admin-token", "api_token"), transport=EmulatorTransport(emulator)) as http:  # fmt: skip
+        body = http.get("/workspaces/1001/clients").content
+    seconds: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for name, source in (("plugin", _PLUGIN_TESTS.format(count=count)),
+                             ("mock", _MOCK_TESTS.format(count=count, body=body))):  # fmt: skip
+            path = Path(folder) / f"test_{name}.py"
+            path.write_text(source)
+            runs = []
+            for _ in range(3):
+                started = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(path)],
+                               cwd=folder, check=True, capture_output=True)  # fmt: skip
+                runs.append(time.perf_counter() - started)
+            seconds[name] = statistics.median(runs)
+    return {
+        "tests": count,
+        "plugin_seconds": round(seconds["plugin"], 2),
+        "mock_seconds": round(seconds["mock"], 2),
+        "extra_ms_per_test": round((seconds["plugin"] - seconds["mock"]) / count * 1000, 2),
+    }

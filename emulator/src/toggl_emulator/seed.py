@@ -37,6 +37,11 @@ def load_seed(source: Path | str | Mapping[str, Any] | None = None) -> dict[str,
         data: Any = dict(source)
     else:
         path = Path(source) if source is not None else DEFAULT_SEED_PATH
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+        cached = _PARSED.get(key)
+        if cached is not None:  # parsed and checked already: a test's emulator costs no parsing
+            return dict(cached)
         with path.open("rb") as file:
             raw = file.read(MAX_SEED_BYTES + 1)
         if len(raw) > MAX_SEED_BYTES:
@@ -50,7 +55,15 @@ def load_seed(source: Path | str | Mapping[str, Any] | None = None) -> dict[str,
         check_seed(data)
     except SeedError as error:
         raise SeedError(f"{where}: {error}") from None
+    if not isinstance(source, Mapping):
+        if len(_PARSED) >= 32:
+            _PARSED.clear()
+        _PARSED[key] = data  # never changed: the store reads a seed, `extended` copies it
     return dict(data)
+
+
+# Seed files as parsed and checked, by path, modification time and size.
+_PARSED: dict[tuple[str, int, int], dict[str, Any]] = {}
 
 
 @dataclass(frozen=True)
