@@ -26,11 +26,13 @@ from .constants import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     LIVE_API_URL,
+    TOGGL_SAFE_RATE,
 )
 from .logs import setup_from_environment
 from .pacing import Pacer
 from .quota import Quota
 from .retry import RetryPolicy
+from .shared_limits import SharedPacer, open_store, token_key
 from .transport import AsyncRetryTransport, RetryTransport
 
 # httpx arguments the client decides itself; httpx_args may not override them.
@@ -74,11 +76,10 @@ class _Pool:
 
 @dataclass
 class _Family:
-    """What a client and its `with_options` copies share: the quota, and every pool any of them
-    opened (a copy with its own transport or `verify_ssl` has a pool of its own), which the client
-    they all came from closes."""
+    """What a client and its `with_options` copies share: every pool any of them opened (a copy
+    with its own transport or `verify_ssl` has a pool of its own), which the client they all came
+    from closes."""
 
-    quota: Quota = field(default_factory=Quota)
     pools: list[_Pool] = field(default_factory=list)
 
 
@@ -120,6 +121,7 @@ class ClientOptions(TypedDict, total=False):
     httpx_args: Mapping[str, Any] | None
     raise_on_unexpected_status: bool
     allow_insecure_http: bool
+    limits: str | None
 
 
 OPTION_NAMES = tuple(ClientOptions.__annotations__)
@@ -131,8 +133,10 @@ _DEFAULTS: dict[str, Any] = {
     "retry_post": False, "max_requests_per_second": None, "transport": None,
     "async_transport": None, "headers": None, "cookies": None, "verify_ssl": True,
     "follow_redirects": False, "httpx_args": None, "raise_on_unexpected_status": False,
-    "allow_insecure_http": False,
+    "allow_insecure_http": False, "limits": None,
 }  # fmt: skip
+# A copy given one of these paces (and reads the quota) apart from its parent.
+_LIMIT_OPTIONS = frozenset({"max_requests_per_second", "limits"})
 _LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
@@ -235,6 +239,10 @@ class Client:
     - `raise_on_unexpected_status`: `*_detailed` calls raise `UnexpectedStatus` for an undocumented status.
     - `allow_insecure_http`: send to an `http://` URL of another machine (refused by default:
       credentials would travel in clear text; loopback and in-process transports are fine).
+    - `limits`: where pacing and quota readings live, shared by every process that names the same
+      store: `sqlite:///PATH` (one machine) or `redis://HOST:PORT/DB` (several); default
+      `$TOGGL_LIMITS`, else this object alone. With a store, pacing is on at
+      `max_requests_per_second` (default `TOGGL_SAFE_RATE`). See `shared_limits`.
     """
 
     def __init__(self, **options: Unpack[ClientOptions]) -> None:
@@ -242,7 +250,7 @@ class Client:
         setup_from_environment()
         self._options: dict[str, Any] = {**_DEFAULTS, **options}
         self._settings, self._pool = _settings(self._options)
-        self._pacer = Pacer(self._options["max_requests_per_second"])
+        self._pacer, self._quota = self._limits(self._options)
         self._family = _Family(pools=[self._pool])
         self._owner = True
         self._client: httpx.Client | None = None
@@ -273,7 +281,17 @@ class Client:
     @property
     def quota(self) -> Quota:
         """Toggl's hourly quota as the last responses reported it (shared with every copy)."""
-        return self._family.quota
+        return self._quota
+
+    def _limits(self, options: Mapping[str, Any]) -> tuple[Pacer | SharedPacer, Quota]:
+        """The pacer and the quota: this object's own, or a shared store's (`limits`)."""
+        url = options["limits"] or os.environ.get("TOGGL_LIMITS")
+        rate = options["max_requests_per_second"]
+        if not url:
+            return Pacer(rate), Quota()
+        store = open_store(url)
+        key = token_key(getattr(self, "api_token", None) or getattr(self, "email", None))
+        return SharedPacer(store, key, rate or TOGGL_SAFE_RATE), Quota(store, key)
 
     # --- copies -------------------------------------------------------------------------------
 
@@ -295,8 +313,8 @@ class Client:
         if _POOL_OPTIONS & set(changes):
             copy._pool = pool
             self._family.pools.append(pool)
-        if "max_requests_per_second" in changes:
-            copy._pacer = Pacer(options["max_requests_per_second"])
+        if _LIMIT_OPTIONS & set(changes):
+            copy._pacer, copy._quota = self._limits(options)
         copy._owner = False
         copy._client = copy._async_client = None
         return copy
@@ -330,7 +348,7 @@ class Client:
         """The underlying `httpx.Client`, with the retry layer, built on first use."""
         if self._client is None:
             transport = RetryTransport(
-                self._pool.sync(), self._settings.policy(), self._family.quota, self._pacer,
+                self._pool.sync(), self._settings.policy(), self._quota, self._pacer,
                 deadline=self._settings.deadline, owns_inner=self._owner,
                 max_response_bytes=self._settings.max_response_bytes,
             )  # fmt: skip
@@ -341,7 +359,7 @@ class Client:
         """The underlying `httpx.AsyncClient`, with the retry layer, built on first use."""
         if self._async_client is None:
             transport = AsyncRetryTransport(
-                self._pool.asynchronous(), self._settings.policy(), self._family.quota, self._pacer,
+                self._pool.asynchronous(), self._settings.policy(), self._quota, self._pacer,
                 deadline=self._settings.deadline, owns_inner=self._owner,
                 max_response_bytes=self._settings.max_response_bytes,
             )  # fmt: skip

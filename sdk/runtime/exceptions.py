@@ -6,6 +6,7 @@
     ├── APIResponseValidationError     a success whose body does not match the spec (.response)
     ├── ResponseTooLargeError          an answer over `max_response_bytes` (.limit); not read on
     ├── TooManyPagesError              `list_all` read its page limit and the server had more
+    ├── LimitsUnavailableError         the shared limits store (`limits=`) cannot be reached
     └── APIStatusError                 an error status (.status_code, .message, .response)
         ├── BadRequestError            400, with Toggl's message
         │   └── NameTakenError         400, the name is taken in the workspace
@@ -99,6 +100,11 @@ class ResponseTooLargeError(TogglError):
     def __init__(self, message: str, *, limit: int) -> None:
         super().__init__(message)
         self.limit = limit
+
+
+class LimitsUnavailableError(TogglError):
+    """The store of shared limits (`limits=` / `$TOGGL_LIMITS`) cannot be reached or used; no
+    request was sent (there is no silent fallback to limits of this process alone)."""
 
 
 class TooManyPagesError(TogglError):

@@ -18,8 +18,9 @@ class Pacer:
         self._next = 0.0
         self._lock = threading.Lock()
 
-    def reserve(self) -> float:
-        """Claim the next slot; the seconds to wait for it."""
+    def reserve(self, timeout: float | None = None) -> float:
+        """Claim the next slot; the seconds to wait for it (the caller waits: `timeout` is for
+        pacers that wait themselves, as the shared one does)."""
         if not self.interval:
             return 0.0
         with self._lock:
@@ -27,3 +28,6 @@ class Pacer:
             slot = max(now, self._next)
             self._next = slot + self.interval
             return slot - now
+
+    async def areserve(self, timeout: float | None = None) -> float:
+        return self.reserve(timeout)

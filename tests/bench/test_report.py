@@ -33,8 +33,20 @@ def synthetic() -> dict[str, Any]:
             {"scenario": "GET one client", "transport": "emulator", "rps": 7000.0},
             {"scenario": "GET one client", "transport": "canned MockTransport", "rps": 7700.0},
         ],  # fmt: skip
-        "plugin_cost": {"tests": 1000, "plugin_seconds": 3.0, "mock_seconds": 2.6,
-                        "extra_ms_per_test": 0.4},
+        "shared_limits": {
+            "per_call_us": {"in-process (default)": 120.0, "memory://": 150.0, "sqlite": 600.0},
+            "processes": 8,
+            "rate_limit": 5.0,
+            "requests": 32,
+            "achieved_rps": 4.6,
+            "failed_processes": 0,
+        },
+        "plugin_cost": {
+            "tests": 1000,
+            "plugin_seconds": 3.0,
+            "mock_seconds": 2.6,
+            "extra_ms_per_test": 0.4,
+        },
         "sdk": {
             "loopback": {"raw_httpx_us": 500.0, "sdk_us": 540.0, "overhead": 0.08},
             "in_memory": {"raw_httpx_us": 140.0, "sdk_us": 170.0, "overhead": 0.21},

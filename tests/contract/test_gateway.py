@@ -69,6 +69,9 @@ class Upstream:
         return httpx.Response(200, json=self.clients[client_id])
 
 
+REAL_SLEEP = __import__("time").sleep
+
+
 @pytest.fixture(autouse=True)
 def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("toggl_track_client._runtime.transport.time.sleep", lambda seconds: None)
@@ -283,3 +286,47 @@ def test_what_is_recorded_holds_no_one_elses_data(tmp_path: Path) -> None:
         assert secret not in text
     listed = json.loads(json.loads(text.splitlines()[-1])["body"])
     assert {c["name"] for c in listed} == {"mine", "[redacted]"}
+
+
+def test_runs_sharing_a_store_share_one_pace_and_one_quota(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two runs of one token (parallel CI jobs) pointed at one store: their requests are spaced as
+    one run's would be, and a quota reading of one stops the other."""
+    import threading
+    import time
+
+    monkeypatch.setattr(time, "sleep", REAL_SLEEP)  # the shared pacer really waits
+    limits = f"sqlite:///{tmp_path / 'limits.db'}"
+    sent: list[float] = []
+
+    def upstream(request: httpx.Request) -> httpx.Response:
+        sent.append(time.monotonic())
+        remaining = max(0, 3 - len(sent))
+        return httpx.Response(200, json=[], headers={"X-Toggl-Quota-Remaining": str(remaining),
+                                                     "X-Toggl-Quota-Resets-In": "900"})  # fmt: skip
+
+    def run() -> list[str]:
+        gate = Gateway(
+            "https://toggl.test/api/v9", api=ApiMap.load(ROOT / "openapi.yaml"), authorization=REAL,
+            placeholder=PLACEHOLDER, transport=httpx.MockTransport(upstream), interval=0.25,
+            limits=limits, token=TOKEN,
+        )  # fmt: skip
+        outcomes = []
+        for _ in range(3):
+            try:
+                outcomes.append(str(gate.send("GET", W, headers=AUTH).status_code))
+            except NotSent as stop:
+                outcomes.append(stop.kind)
+        return outcomes
+
+    results: list[list[str]] = []
+    threads = [threading.Thread(target=lambda: results.append(run())) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    outcomes = results[0] + results[1]
+    assert outcomes.count("200") == 3 and outcomes.count("budget") == 3, outcomes
+    gaps = [b - a for a, b in zip(sent, sent[1:], strict=False)]
+    assert min(gaps) >= 0.95, gaps  # one pace for both: Toggl's safe rate, one a second

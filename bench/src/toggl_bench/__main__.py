@@ -9,6 +9,8 @@ reference in one run, on this machine. Figures are reported, never asserted.
 - the in-process path of the pytest plugin next to a canned `httpx.MockTransport`, per request
   and per test (1,000 tests with `toggl_client` next to 1,000 building `Toggl` on one);
 - the SDK's resource client next to raw httpx, over loopback and in memory;
+- shared limits: each store's cost per call next to the in-process default, and 8 processes
+  sharing a SQLite store against the emulator's rate limit;
 - the contract run's test cases per second and its full default run;
 - the emulator's memory over a soak of mixed requests at full speed;
 - `make generate`'s time.
@@ -78,6 +80,7 @@ def main() -> int:
     steps: list[tuple[str, Callable[[], Any]]] = [
         ("throughput", lambda: suites.throughput(root)), ("list_growth", suites.list_growth),
         ("write_cost", suites.write_cost), ("in_process", suites.in_process), ("plugin_cost", suites.plugin_cost), ("sdk", suites.sdk_cost),
+        ("shared_limits", suites.shared_limits_with_redis),
         ("contract", lambda: [suites.contract_run(5), suites.contract_run(20), suites.contract_run(None)]),
         ("soak", suites.soak), ("generate_seconds", suites.generate_seconds),
     ]  # fmt: skip

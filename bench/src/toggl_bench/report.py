@@ -125,6 +125,14 @@ def table(report: dict[str, Any]) -> str:
         f"{plugin['extra_ms_per_test']:.2f}",
         f"toggl_client {plugin['plugin_seconds']:.1f} s vs Toggl on a MockTransport {plugin['mock_seconds']:.1f} s; "
         f"≤ {TARGETS['plugin_extra_ms_per_test']:.0f} ms {_mark(plugin['extra_ms_per_test'] <= TARGETS['plugin_extra_ms_per_test'])}")  # fmt: skip
+    shared = report["shared_limits"]
+    default = shared["per_call_us"]["in-process (default)"]
+    for store, cost in shared["per_call_us"].items():
+        if store != "in-process (default)":
+            add(f"shared limits, {store}, per call (µs)", f"{cost:.0f}",
+                f"in-process default {default:.0f} µs (+{cost - default:.0f} µs)")  # fmt: skip
+    add(f"{shared['processes']} processes sharing a SQLite store (rps)", f"{shared['achieved_rps']:.2f}",
+        f"the emulator's limit {shared['rate_limit']:g} rps; {shared['failed_processes']} processes failed")  # fmt: skip
     full = report["contract"][-1]
     add("contract run against the emulator, default (s)", f"{full['seconds']:.1f}",
         f"< {TARGETS['contract_seconds']:.0f} s {_mark(full['seconds'] < TARGETS['contract_seconds'])}; exit {full['exit_code']}")  # fmt: skip

@@ -10,6 +10,7 @@ import base64
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -21,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from toggl_emulator import Emulator, EmulatorOptions
+from toggl_emulator import Emulator, EmulatorOptions, EmulatorProcess
 from toggl_emulator.emulator import Request
+from toggl_emulator.server import free_port
 from toggl_emulator.transport import BASE_URL, EmulatorTransport
 
 from . import servers
@@ -376,3 +378,88 @@ def plugin_cost(count: int = 1000) -> dict[str, float]:
         "mock_seconds": round(seconds["mock"], 2),
         "extra_ms_per_test": round((seconds["plugin"] - seconds["mock"]) / count * 1000, 2),
     }
+
+
+# --- shared limits: what each store costs a call, and 8 processes at the limit -------------------
+
+_SHARED_WORKER = """
+import sys, time
+from toggl_track_client import Toggl
+with Toggl(api_token="admin-token", base_url=sys.argv[1], limits=sys.argv[2], max_retries=0,
+           max_requests_per_second=float(sys.argv[3])) as toggl:
+    for _ in range(int(sys.argv[4])):
+        toggl.clients.list(1001)
+"""
+
+
+def shared_limits(redis_url: str | None = None, workers: int = 8, calls: int = 4) -> dict[str, Any]:
+    """Per call, each store against the in-process default (a canned transport, calls spaced so
+    that none waits); then `workers` processes sharing a SQLite store at the emulator's limit."""
+    from toggl_track_client import Toggl
+
+    body = b"[]"
+    canned = httpx.MockTransport(lambda request: httpx.Response(200, content=body, headers={"Content-Type": "application/json"}))  # fmt: skip
+    stores = {"in-process (default)": None, "memory://": "memory://"}
+    with tempfile.TemporaryDirectory() as folder:
+        stores["sqlite"] = f"sqlite:///{folder}/limits.db"
+        if redis_url:
+            stores["redis"] = redis_url
+        per_call: dict[str, float] = {}
+        for name, limits in stores.items():
+            options: dict[str, Any] = {"limits": limits} if limits else {}
+            # 50 a second, a call every 25 ms: no call waits for its slot, so what is measured
+            # is what the store costs (the 25 ms of idle time are taken off).
+            with Toggl(api_token="t", base_url="https://toggl.test/api/v9", transport=canned,
+                       max_requests_per_second=50.0, **options) as toggl:  # fmt: skip
+
+                def spaced_call(toggl: Any = toggl) -> None:
+                    time.sleep(0.025)
+                    toggl.clients.list(1001)
+
+                spaced_call()
+                per_call[name] = round(
+                    statistics.median(_per_call_us(spaced_call, 40) for _ in range(3)) - 25_000, 1
+                )  # fmt: skip
+        rate = 5.0
+        with EmulatorProcess(["--rate-limit", str(rate)]) as emulator:
+            started = time.perf_counter()
+            processes = [
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-c",
+                        _SHARED_WORKER,
+                        emulator.base_url,
+                        f"sqlite:///{folder}/run.db",
+                        str(rate),
+                        str(calls),
+                    ]
+                )  # fmt: skip
+                for _ in range(workers)
+            ]
+            failed = sum(process.wait(timeout=300) != 0 for process in processes)
+            seconds = time.perf_counter() - started
+    return {
+        "per_call_us": per_call,
+        "processes": workers,
+        "rate_limit": rate,
+        "requests": workers * calls,
+        "achieved_rps": round(workers * calls / seconds, 2),
+        "failed_processes": failed,
+    }
+
+
+def shared_limits_with_redis() -> dict[str, Any]:
+    """`shared_limits`, with a Redis store too when `redis-server` is installed."""
+    server = shutil.which("redis-server")
+    if server is None:
+        return shared_limits(None)
+    port = free_port()
+    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no"], stdout=subprocess.DEVNULL)  # fmt: skip
+    try:
+        time.sleep(0.5)
+        return shared_limits(f"redis://127.0.0.1:{port}/0")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -42,12 +42,16 @@ import httpx
 from toggl_track_client.client import (
     DEADLINE_EXTENSION,
     RETRYABLE_STATUSES,
+    TOGGL_SAFE_RATE,
     Pacer,
     Quota,
     RetryPolicy,
     RetryTransport,
+    SharedPacer,
+    open_store,
+    token_key,
 )
-from toggl_track_client.errors import APITimeoutError, TogglError
+from toggl_track_client.errors import APITimeoutError, QuotaExceededError, TogglError
 
 from .apimap import ApiMap, Match, Operation, Pages, Unclear, split_target
 from .exchange import Exchange, auth_kind
@@ -177,6 +181,8 @@ class Gateway:
         ledger: Ledger | None = None,
         budget: Budget | None = None,
         interval: float = 0.0,
+        limits: str | None = None,
+        token: str | None = None,
         recorder: Callable[[Exchange], None] | None = None,
         deadline: float | None = None,
         timeout: float = 30.0,
@@ -188,7 +194,11 @@ class Gateway:
         self.guard = guard
         self.ledger = ledger or (guard.ledger if guard else Ledger())
         self.budget = budget or Budget(None)
-        self.quota = Quota()
+        # With a shared store, this run paces and reads the quota with every other run and
+        # process of the token (pace: Toggl's safe rate unless the interval is longer).
+        store = open_store(limits) if limits else None
+        key = token_key(token)
+        self.quota = Quota(store, key) if store else Quota()
         self.tally = Tally()
         self.recorder = recorder
         self.deadline = deadline  # time.monotonic() after which the run sends nothing but cleanup
@@ -213,7 +223,10 @@ class Gateway:
         self._snapshot_lock = threading.Lock()
         self._inflight = 0
         self._idle = threading.Condition()
-        pacer = Pacer(1.0 / interval if interval > 0 else None)
+        pacer: Pacer | SharedPacer = (
+            SharedPacer(store, key, min(TOGGL_SAFE_RATE, 1.0 / interval if interval > 0 else TOGGL_SAFE_RATE))
+            if store else Pacer(1.0 / interval if interval > 0 else None)
+        )  # fmt: skip
         self._upstream = _Counting(self, transport or httpx.HTTPTransport())
 
         def client(policy: RetryPolicy) -> httpx.Client:
@@ -331,6 +344,13 @@ class Gateway:
                 if isinstance(cause, httpx.LocalProtocolError):
                     raise NotSent(
                         "unsendable", f"an HTTP client cannot send this request: {cause}"
+                    ) from None
+                if isinstance(error, QuotaExceededError) and error.response is None:
+                    # Another run or process of this token spent the shared quota: not sent.
+                    raise NotSent(
+                        "budget",
+                        f"the shared hourly quota is used up ({error}); it frees "
+                        f"requests again in {error.resets_in} s",
                     ) from None
                 end = self.cleanup_deadline if cleanup else self.deadline
                 if (

@@ -218,7 +218,8 @@ def _run(settings: RunSettings, scrubber: Scrubber) -> ExitCode:
         gateway = Gateway(
             upstream, api=api, authorization=basic_header(settings.token), placeholder=PLACEHOLDER,
             guard=Guard(settings.workspace_id, ledger, mark) if settings.external else None,
-            ledger=ledger, budget=budget, interval=settings.interval, recorder=recorder,
+            ledger=ledger, budget=budget, interval=settings.interval, limits=settings.limits,
+            token=settings.token, recorder=recorder,
             deadline=time.monotonic() + settings.max_seconds, timeout=settings.timeout,
             scrubber=scrubber,
         )  # fmt: skip

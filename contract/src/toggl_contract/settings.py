@@ -105,6 +105,9 @@ RUN = (
             "30", _positive_int),
     Setting("interval", "TOGGL_CONTRACT_INTERVAL", "seconds between requests to a server it did not "
             "start (Toggl's safe rate is one a second)", "1", _seconds),
+    Setting("limits", "TOGGL_LIMITS", "a store of Toggl's limits shared with other runs and "
+            "processes of this token (sqlite:///PATH, redis://HOST:PORT/DB): one pace and one "
+            "hourly quota for all of them", None, str, shown="this run alone"),
     Setting("timeout", "TOGGL_CONTRACT_TIMEOUT", "seconds one request to the server may take in all, "
             "its answer included", "30", _positive_seconds),
     Setting("seed", "TOGGL_CONTRACT_SEED", "seed of the generated cases", None, int,
@@ -201,6 +204,7 @@ class RunSettings:
     spec: Path
     config: Path | None
     max_seconds: int = MAX_RUN_SECONDS
+    limits: str | None = None  # a shared store of pace and quota (external runs only)
     other_workspace: int | None = None
     phases: frozenset[str] = frozenset(PHASES)
 
@@ -250,7 +254,8 @@ def run_settings(
     examples = examples or 5
     return RunSettings(
         external=True, base_url=url.rstrip("/"), token=given.token, workspace_id=given.workspace_id,
-        budget=value("budget", args, environ), max_examples=examples,
+        budget=value("budget", args, environ), limits=value("limits", args, environ),
+        max_examples=examples,
         stateful_examples=min(5, examples), stateful_steps=5,
         reports=reports / ("contract-live" if command == "live" else "contract"), **common,
     )  # fmt: skip

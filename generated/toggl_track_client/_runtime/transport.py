@@ -39,6 +39,7 @@ from .logs import logger
 from .pacing import Pacer
 from .quota import Quota
 from .retry import Retry, RetryPolicy
+from .shared_limits import SharedPacer
 from .watchdog import WATCHDOG
 
 _TIMEOUT_KEYS = ("connect", "read", "write", "pool")
@@ -279,7 +280,7 @@ class RetryTransport(httpx.BaseTransport):
         inner: httpx.BaseTransport,
         policy: RetryPolicy,
         quota: Quota,
-        pacer: Pacer,
+        pacer: Pacer | SharedPacer,
         *,
         deadline: float | None,
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
@@ -294,11 +295,12 @@ class RetryTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         call = _Call(request, self._policy, self._deadline, self._max_response_bytes)
         while True:
-            wait = self._pacer.reserve()
+            wait = self._pacer.reserve(call.left())
             if wait:
                 if not call.fits(wait):
                     raise call.expired()
                 self._sleep(wait)
+            self._quota.before_send(request)
             call.cap_timeouts()
             try:
                 response = self._inner.handle_request(request)
@@ -331,7 +333,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         inner: httpx.AsyncBaseTransport,
         policy: RetryPolicy,
         quota: Quota,
-        pacer: Pacer,
+        pacer: Pacer | SharedPacer,
         *,
         deadline: float | None,
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
@@ -346,11 +348,12 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         call = _Call(request, self._policy, self._deadline, self._max_response_bytes)
         while True:
-            wait = self._pacer.reserve()
+            wait = await self._pacer.areserve(call.left())
             if wait:
                 if not call.fits(wait):
                     raise call.expired()
                 await self._sleep(wait)
+            self._quota.before_send(request)
             call.cap_timeouts()
             try:
                 response = await self._inner.handle_async_request(request)
