@@ -106,8 +106,8 @@ def test_make_bump_sets_the_smallest_accepted_versions_and_the_changelogs(repo: 
     edit(
         repo,
         "emulator/src/toggl_emulator/__init__.py",
-        '__all__ = ["Emulator", "EmulatorOptions", "create_app"]',
-        '__all__ = ["Emulator", "EmulatorOptions"]',
+        '    "check_seed",\n    "create_app",\n',
+        '    "check_seed",\n',
     )
     regenerate(repo)
     bumped = run(repo, "release_check", "--bump")

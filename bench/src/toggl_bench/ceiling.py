@@ -13,7 +13,7 @@ import argparse
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from toggl_emulator.serve import ServeLimits, bind, serve
+from toggl_emulator.serve import ServeLimits, serve
 
 Message = MutableMapping[str, Any]
 
@@ -56,7 +56,7 @@ def main() -> None:
     parser.add_argument("--body-bytes", type=int, required=True)
     args = parser.parse_args()
     body = b'"' + b"x" * max(0, args.body_bytes - 2) + b'"'
-    serve(fixed_app(body), bind(args.host, args.port), ServeLimits())
+    serve(fixed_app(body), args.host, args.port, ServeLimits())
 
 
 if __name__ == "__main__":

@@ -204,9 +204,9 @@ class RunSettings:
     spec: Path
     config: Path | None
     max_seconds: int = MAX_RUN_SECONDS
-    limits: str | None = None  # a shared store of pace and quota (external runs only)
     other_workspace: int | None = None
     phases: frozenset[str] = frozenset(PHASES)
+    limits: str | None = None  # a shared store of pace and quota (external runs only)
 
 
 def spec_path(args: argparse.Namespace, environ: Mapping[str, str]) -> Path:

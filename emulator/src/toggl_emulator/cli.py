@@ -19,7 +19,7 @@ from .app import API_PREFIX, create_app
 from .options import EmulatorOptions
 from .seed import credentials_summary, load_seed
 from .seed_schema import SeedError
-from .serve import ServeLimits, bind, serve
+from .serve import ServeLimits, bind, serve_socket
 
 DEFAULTS = ServeLimits()
 CONTROL_TOKEN_HEADER = "X-Emulator-Token"
@@ -159,4 +159,4 @@ def main(argv: list[str] | None = None) -> None:
     # that does nothing makes that a clean exit, not a death by signal.
     signal.signal(signal.SIGTERM, lambda signum, frame: None)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: the same clean stop
-        serve(create_app(options), sock, limits, log_level=args.log_level)
+        serve_socket(create_app(options), sock, limits, log_level=args.log_level)

@@ -172,7 +172,14 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(app: Any, sock: socket.socket, limits: ServeLimits, log_level: str = "warning") -> None:
+def serve(app: Any, host: str, port: int, limits: ServeLimits, log_level: str = "warning") -> None:
+    """Serve `app` on `host:port` (see `serve_socket`)."""
+    serve_socket(app, bind(host, port), limits, log_level)
+
+
+def serve_socket(
+    app: Any, sock: socket.socket, limits: ServeLimits, log_level: str = "warning"
+) -> None:
     """Serve `app` on a bound socket until SIGINT or SIGTERM, then shut down cleanly; uvloop and
     httptools give about 2.4x plain uvicorn. WebSocket upgrades are not served (Toggl's API has
     none): such a request is answered as plain HTTP."""

@@ -195,10 +195,19 @@ def _shown(path: str, side: dict[str, Any]) -> str:
 # --- changes of what both have --------------------------------------------------------------------
 
 
+# Defaults that are one value under two names: the generated `UNSET` is None (`types.py`).
+_SAME_DEFAULTS = frozenset({frozenset({"UNSET", "None"})})
+
+
 def _breakages(old: Any, new: Any) -> Iterator[Any]:
     for breakage in griffe.find_breaking_changes(old, new):
-        if breakage.kind is not griffe.BreakageKind.OBJECT_REMOVED:
-            yield breakage
+        if breakage.kind is griffe.BreakageKind.OBJECT_REMOVED:
+            continue
+        if breakage.kind is griffe.BreakageKind.PARAMETER_CHANGED_DEFAULT and (
+            frozenset({str(breakage.old_value), str(breakage.new_value)}) in _SAME_DEFAULTS
+        ):
+            continue
+        yield breakage
 
 
 def _breakage(breakage: Any) -> ApiChange:
