@@ -204,7 +204,9 @@ def _breakages(old: Any, new: Any) -> Iterator[Any]:
         if breakage.kind is griffe.BreakageKind.OBJECT_REMOVED:
             continue
         if breakage.kind is griffe.BreakageKind.PARAMETER_CHANGED_DEFAULT and (
-            frozenset({str(breakage.old_value), str(breakage.new_value)}) in _SAME_DEFAULTS
+            # old_value and new_value are the two parameters
+            frozenset({str(breakage.old_value.default), str(breakage.new_value.default)})
+            in _SAME_DEFAULTS
         ):
             continue
         yield breakage
