@@ -127,9 +127,11 @@ def test_two_machines_keep_their_own_pace_and_share_one_quota(redis_url: str) ->
         machines = [f"{redis_url}?machine=a"] * 3 + [f"{redis_url}?machine=b"] * 3
         seen = workers(emulator.base_url, "", 6, 3, 4.0, limits_of=machines)
     on_a, on_b = flat(seen[:3]), flat(seen[3:])
-    for machine in (on_a, on_b):  # every call waits its machine's turn: 4 a second at most
-        assert rate_of(machine) <= 4 * 1.1, rate_of(machine)
-    assert rate_of(flat(seen)) > 4 * 1.25  # the two machines pace apart, not as one
+    # Every call waits its machine's turn (4 a second; times taken after each answer, so with some
+    # jitter), and the two machines pace apart (about 8 a second together), not as one.
+    for machine in (on_a, on_b):
+        assert rate_of(machine) <= 4 * 1.25, rate_of(machine)
+    assert rate_of(flat(seen)) >= 6, rate_of(flat(seen))
     outcomes = [call["outcome"] for call in on_a + on_b]
     assert outcomes.count("ok") == 12 and outcomes.count("402") == 0, outcomes
 
