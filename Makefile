@@ -131,5 +131,8 @@ bench/node_modules/.installed: bench/package.json bench/package-lock.json
 	cd bench && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+mutation: .venv/.synced ## Mutation testing of the modules that protect users (cosmic-ray): reports/mutation/
+	$(RUN) python -m toggl_pipeline.mutation
+
 bench: .venv/.synced bench/node_modules/.installed ## Benchmarks side by side (emulator vs Prism, client vs httpx, pipeline): reports/bench/
 	$(RUN) python -m toggl_bench

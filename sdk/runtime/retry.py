@@ -52,7 +52,7 @@ def parse_retry_after(response: httpx.Response) -> float | None:
         return None
     try:
         seconds = parsedate_to_datetime(value).timestamp() - time.time()
-    except (TypeError, ValueError, IndexError, OverflowError):
+    except (TypeError, ValueError):  # a month or day that is none (the pattern let it through)
         return None
     return max(0.0, seconds)
 

@@ -1,0 +1,210 @@
+"""`make mutation`: mutation testing of the modules that protect users, with cosmic-ray.
+
+    make mutation                                   # every module below, one after the other
+    MUTATION_MODULES=retry,quota make mutation      # some of them
+    MUTATION_MINUTES=5 make mutation                # the time each module may take (default 10)
+
+For each module, cosmic-ray makes small changes to it one at a time (an operator swapped, a
+comparison turned, a constant changed, a condition negated) and runs the tests that module needs;
+a mutant the tests do not fail "survived". The score is killed / (killed + survived). A module
+passes at `TARGET` or more once the survivors listed in `mutation/survivors.toml` (each with a
+one-line reason: an equivalent mutant, a log line, ...) are set aside; a survivor that is not
+listed is printed with its place and diff, to be killed by a new test or listed. Mutants not run
+within the module's time are counted and said, never scored.
+
+Operators that only yield noise for this code (bitwise and shift operators on numbers that are
+never bits, `**` and `%` where no code uses them) are filtered out before the run.
+
+Reports: `reports/mutation/<module>.sqlite` (cosmic-ray's session, `cr-report` reads it) and
+`reports/mutation/summary.json`. A module of the generated SDK is mutated in `generated/` (the
+copy the tests import) and reported under its source in `sdk/runtime/`; every module is restored
+byte for byte afterwards, whatever happens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+TARGET = 0.90
+PYTEST = (
+    "{python} -m pytest -x -q -p no:cacheprovider -p no:schemathesis -p no:xdist "
+    "-p no:hypothesispytest -p no:anyio"
+)
+NOISY_OPERATORS = (
+    r"core/ReplaceBinaryOperator_.*_(BitOr|BitAnd|BitXor|LShift|RShift|Pow|Mod)$",
+    r"core/ReplaceBinaryOperator_(BitOr|BitAnd|BitXor|LShift|RShift|Pow|Mod)_.*",
+)
+
+
+@dataclass(frozen=True)
+class Module:
+    name: str
+    path: str  # what is mutated
+    source: str  # where it is written (reported)
+    tests: tuple[str, ...]
+
+
+MODULES = (
+    Module("retry", "generated/toggl_track_client/_runtime/retry.py", "sdk/runtime/retry.py",
+           ("tests/sdk/test_retry_policy.py", "tests/sdk/test_retries.py", "tests/sdk/test_errors.py")),
+    Module("quota", "generated/toggl_track_client/_runtime/quota.py", "sdk/runtime/quota.py",
+           ("tests/sdk/test_quota.py", "tests/sdk/test_retries.py", "tests/sdk/test_errors.py")),
+    Module("pacing", "generated/toggl_track_client/_runtime/pacing.py", "sdk/runtime/pacing.py",
+           ("tests/sdk/test_pacing.py", "tests/sdk/test_construction.py")),
+    Module("transport", "generated/toggl_track_client/_runtime/transport.py",
+           "sdk/runtime/transport.py",
+           ("tests/sdk/test_retries.py", "tests/sdk/test_hostile_networks.py",
+            "tests/sdk/test_errors.py", "tests/sdk/test_connections.py")),
+    Module("limits", "emulator/src/toggl_emulator/limits.py", "emulator/src/toggl_emulator/limits.py",
+           ("tests/emulator/test_limits.py", "tests/emulator/test_hostile_clients.py",
+            "tests/emulator/test_intercept.py")),
+    Module("store", "emulator/src/toggl_emulator/store.py", "emulator/src/toggl_emulator/store.py",
+           ("tests/emulator/test_behaviour.py", "tests/emulator/test_projects.py")),
+    Module("guard", "contract/src/toggl_contract/guard.py", "contract/src/toggl_contract/guard.py",
+           ("tests/contract/test_guard.py", "tests/contract/test_relay.py")),
+    Module("ledger", "contract/src/toggl_contract/ledger.py", "contract/src/toggl_contract/ledger.py",
+           ("tests/contract/test_guard.py", "tests/contract/test_gateway.py",
+            "tests/contract/test_cleanup.py")),
+    Module("gateway", "contract/src/toggl_contract/gateway.py",
+           "contract/src/toggl_contract/gateway.py",
+           ("tests/contract/test_gateway.py", "tests/contract/test_relay.py")),
+    Module("cleanup", "contract/src/toggl_contract/cleanup.py",
+           "contract/src/toggl_contract/cleanup.py",
+           ("tests/contract/test_cleanup.py", "tests/contract/test_gateway.py")),
+    Module("rules", "contract/src/toggl_contract/rules.py", "contract/src/toggl_contract/rules.py",
+           ("tests/contract/test_rules.py",)),
+    Module("release_check", "pipeline/src/toggl_pipeline/release_check.py",
+           "pipeline/src/toggl_pipeline/release_check.py",
+           ("tests/pipeline/test_release_check.py",)),
+    Module("publish", "pipeline/src/toggl_pipeline/publish.py",
+           "pipeline/src/toggl_pipeline/publish.py", ("tests/pipeline/test_publish.py",)),
+)  # fmt: skip
+
+
+@dataclass
+class Score:
+    module: str
+    source: str
+    mutants: int
+    killed: int
+    survived: int
+    accepted: int  # survivors listed, with a reason
+    not_run: int
+    unlisted: list[str]
+
+    @property
+    def score(self) -> float | None:
+        judged = self.killed + self.survived - self.accepted
+        return None if judged <= 0 else self.killed / judged
+
+    @property
+    def passed(self) -> bool:
+        return self.not_run == 0 and self.score is not None and self.score >= TARGET
+
+
+def run(root: Path, module: Module, minutes: float, accepted: dict[str, str]) -> Score:
+    out = root / "reports" / "mutation"
+    out.mkdir(parents=True, exist_ok=True)
+    config, session = out / f"{module.name}.toml", out / f"{module.name}.sqlite"
+    command = PYTEST.format(python=sys.executable) + " " + " ".join(module.tests)
+    config.write_text(
+        "[cosmic-ray]\n"
+        f"module-path = {json.dumps(module.path)}\n"
+        "timeout = 20.0\nexcluded-modules = []\n"
+        f"test-command = {json.dumps(command)}\n"
+        '[cosmic-ray.distributor]\nname = "local"\n'
+        "[cosmic-ray.filters.operators-filter]\n"
+        f"exclude-operators = {json.dumps(list(NOISY_OPERATORS))}\n"
+    )
+    session.unlink(missing_ok=True)
+    original = (root / module.path).read_bytes()
+    bin_dir = Path(sys.executable).parent
+    try:
+        subprocess.run([bin_dir / "cosmic-ray", "init", config, session], cwd=root, check=True,
+                       capture_output=True)  # fmt: skip
+        subprocess.run([bin_dir / "cr-filter-operators", session, config], cwd=root, check=True,
+                       capture_output=True)  # fmt: skip
+        with contextlib.suppress(subprocess.TimeoutExpired):  # what was not run is counted below
+            subprocess.run([bin_dir / "cosmic-ray", "exec", config, session], cwd=root,
+                           capture_output=True, timeout=minutes * 60)  # fmt: skip
+    finally:
+        if (root / module.path).read_bytes() != original:
+            (root / module.path).write_bytes(original)
+    return _score(root, module, session, accepted)
+
+
+def _score(root: Path, module: Module, session: Path, accepted: dict[str, str]) -> Score:
+    dump = subprocess.run([Path(sys.executable).parent / "cosmic-ray", "dump", session], cwd=root,
+                          capture_output=True, text=True, check=True).stdout  # fmt: skip
+    killed = survived = listed = not_run = mutants = 0
+    unlisted: list[str] = []
+    for line in dump.splitlines():
+        job, result = json.loads(line)
+        mutation = job["mutations"][0]
+        if result is None:
+            not_run += 1
+            mutants += 1
+            continue
+        if result.get("worker_outcome") == "skipped":
+            continue  # filtered out as noise
+        mutants += 1
+        if result.get("test_outcome") == "survived":
+            survived += 1
+            key = f"{mutation['operator_name']}@{mutation['start_pos'][0]}:{mutation['occurrence']}"
+            if f"{module.name}:{key}" in accepted:
+                listed += 1
+            else:
+                unlisted.append(
+                    f"{module.source}:{mutation['start_pos'][0]} {key}\n{result.get('diff', '')}"
+                )
+        else:
+            killed += 1
+    return Score(module.name, module.source, mutants, killed, survived, listed, not_run, unlisted)
+
+
+def accepted_survivors(root: Path) -> dict[str, str]:
+    """`mutation/survivors.toml`: `"<module>:<operator>@<line>:<occurrence>" = "reason"`."""
+    path = root / "mutation" / "survivors.toml"
+    if not path.is_file():
+        return {}
+    return {key: str(reason) for key, reason in tomllib.loads(path.read_text()).items()}
+
+
+def main() -> int:
+    root = Path.cwd()
+    chosen = os.environ.get("MUTATION_MODULES", "")
+    modules = [m for m in MODULES if not chosen or m.name in chosen.split(",")]
+    minutes = float(os.environ.get("MUTATION_MINUTES", "10"))
+    accepted = accepted_survivors(root)
+    scores = []
+    for module in modules:
+        started = time.monotonic()
+        print(f"mutation: {module.source} ...", flush=True)
+        score = run(root, module, minutes, accepted)
+        scores.append(score)
+        shown = "n/a" if score.score is None else f"{score.score:.0%}"
+        print(f"  {score.mutants} mutants, {score.killed} killed, {score.survived} survived "
+              f"({score.accepted} listed), {score.not_run} not run in {minutes:g} min: {shown} "
+              f"in {time.monotonic() - started:.0f} s", flush=True)  # fmt: skip
+        for survivor in score.unlisted:
+            print("  SURVIVED " + survivor.replace("\n", "\n    "))
+    (root / "reports" / "mutation" / "summary.json").write_text(json.dumps(
+        [{**vars(s), "score": s.score, "passed": s.passed} for s in scores], indent=2) + "\n")  # fmt: skip
+    print("\nmodule                                         score  target 90%")
+    for s in scores:
+        shown = "n/a" if s.score is None else f"{s.score:.0%}"
+        note = "" if not s.not_run else f" ({s.not_run} not run: raise MUTATION_MINUTES)"
+        print(f"{s.source:<46} {shown:>5}  {'ok' if s.passed else 'BELOW'}{note}")
+    return 0 if all(s.passed for s in scores) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
