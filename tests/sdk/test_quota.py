@@ -76,3 +76,24 @@ def test_without_a_store_nothing_is_refused() -> None:
     quota = Quota()
     quota.record(*exchange("/workspaces/1001/clients", "0", "300"))
     quota.before_send(httpx.Request("GET", "https://t.test/api/v9/workspaces/1001/clients"))
+
+
+def test_a_refusal_is_a_402_and_a_reading_without_reset_time_counts_an_hour() -> None:
+    import dataclasses
+    import time
+
+    store = MemoryStore()
+    quota = Quota(store, "tok")
+    before = time.time()
+    quota.record(*exchange("/workspaces/1001/clients", "0", None))
+    kept = store.take("tok:ws:1001", now=before)
+    assert kept is not None and 3600 <= kept.resets_at - before < 3600.5
+    with pytest.raises(QuotaExceededError) as refused:
+        quota.before_send(httpx.Request("GET", "https://t.test/api/v9/workspaces/1001/clients"))
+    assert refused.value.status_code == 402
+    quota.record(*exchange("/elsewhere", "3"))  # no scope: nothing goes to the store
+    assert list(store._readings) == ["tok:ws:1001"]
+    reading = quota.for_workspace(1001)
+    assert reading is not None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        reading.remaining = 5  # type: ignore[misc]
