@@ -51,7 +51,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def repo(built: Path, tmp_path: Path) -> Path:
     """A copy of the built clone for one test to spoil."""
     copy = tmp_path / "repo"
-    shutil.copytree(built, copy, symlinks=True)
+    # The environments are shared, not copied (hundreds of MB, and no test spoils them).
+    shared = (".venv", ".tools", "bench/node_modules")
+    shutil.copytree(built, copy, symlinks=True, ignore=lambda folder, names: [
+        name for name in names if (Path(folder) / name).relative_to(built).as_posix() in shared
+    ])  # fmt: skip
+    for relative in shared:
+        if (built / relative).is_dir():
+            (copy / relative).symlink_to(built / relative, target_is_directory=True)
     return copy
 
 

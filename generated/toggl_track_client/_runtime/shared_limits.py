@@ -24,6 +24,7 @@ store cannot be reached, calls raise `LimitsUnavailableError` at once: there is 
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import math
 import socket
@@ -295,6 +296,8 @@ def _shown(url: str) -> str:
 
 _OPEN: dict[str, LimitsStore] = {}
 _OPEN_LOCK = threading.Lock()
+# Dropped while the interpreter still works: pyrate-limiter's buckets log as they go.
+atexit.register(_OPEN.clear)
 
 
 def open_store(url: str) -> LimitsStore:
