@@ -119,3 +119,29 @@ def test_without_the_run_s_credentials_a_request_changes_nothing_and_passes(guar
 def test_a_path_two_readers_could_read_differently_is_refused(path: str) -> None:
     with pytest.raises(Unclear):
         API.match("POST", path)
+
+
+P = "/workspaces/1001/projects"
+PROJECT = '{{"name": "{mark} p", "client_id": {client}}}'
+
+
+@pytest.mark.parametrize(
+    ("client", "allowed", "why"),
+    [
+        ("61300001", True, ""),  # the run's own client
+        ("null", True, ""),  # no client at all
+        ("61250143", False, "`client_id` names client 61250143, which is not the run's"),
+        ('"61300001"', False, "`client_id` names clients by something other than an id"),
+        ("true", False, "`client_id` names clients by something other than an id: True"),
+    ],
+)
+def test_a_project_may_name_only_the_run_s_own_client(
+    guard: Guard, client: str, allowed: bool, why: str
+) -> None:
+    body = PROJECT.format(mark=MARK, client=client).encode()
+    verdict = decide(guard, "POST", P, body)
+    assert verdict.allowed is allowed, verdict
+    assert why in verdict.reason
+    # Fields that refer to nothing pass whatever they hold, and come after the reference too.
+    later = b'{"active": true, "client_id": 61250143, "name": "' + MARK.encode() + b' p"}'
+    assert not decide(guard, "POST", P, later).allowed
