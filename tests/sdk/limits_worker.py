@@ -14,8 +14,9 @@ from toggl_track_client import QuotaExceededError, RateLimitError, Toggl
 from tests.support import ADMIN_TOKEN, PREMIUM
 
 
-def main(base_url: str, limits: str, calls: int, rate: float) -> None:
+def main(base_url: str, limits: str, calls: int, rate: float, start_at: float) -> None:
     options = {"limits": limits} if limits != "none" else {}
+    time.sleep(max(0.0, start_at - time.time()))
     with Toggl(api_token=ADMIN_TOKEN, base_url=base_url, max_retries=0,
                max_requests_per_second=rate, **options) as toggl:  # type: ignore[arg-type]  # fmt: skip
         for _ in range(calls):
@@ -30,4 +31,4 @@ def main(base_url: str, limits: str, calls: int, rate: float) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]))

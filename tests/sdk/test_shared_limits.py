@@ -67,7 +67,9 @@ def redis_url(redis_server: str) -> str:
 
 def workers(base_url: str, limits: str, count: int, calls: int, rate: float,
             limits_of: list[str] | None = None) -> list[list[dict[str, float | str]]]:  # fmt: skip
-    """`count` worker processes, each making `calls` calls; what each saw, call by call."""
+    """`count` worker processes, each making `calls` calls from the same moment on (a few
+    seconds from now, once every process is up); what each saw, call by call."""
+    start_at = time.time() + 3
     started = [
         subprocess.Popen(
             [
@@ -78,6 +80,7 @@ def workers(base_url: str, limits: str, count: int, calls: int, rate: float,
                 (limits_of[n] if limits_of else limits),
                 str(calls),
                 str(rate),
+                str(start_at),
             ],
             cwd=ROOT,
             stdout=subprocess.PIPE,
