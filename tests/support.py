@@ -80,3 +80,11 @@ def answer(status: int, body: Any = None, **headers: str) -> httpx.Response:
     if body is None:
         return httpx.Response(status, headers=headers)
     return httpx.Response(status, json=body, headers=headers)
+
+
+def operation_module(operation: dict[str, Any]) -> Any:
+    """The generated module of a spec operation (`toggl_track_client.api.<tag>.<snake_case id>`)."""
+    import importlib
+
+    snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in operation["operationId"])
+    return importlib.import_module(f"toggl_track_client.api.{operation['tags'][0].lower()}.{snake}")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from toggl_emulator.server import EmulatorProcess
 
-from tests.support import ADMIN_TOKEN, PREMIUM, ROOT
+from tests.support import ADMIN_TOKEN, PREMIUM, ROOT, operation_module
 
 pytestmark = pytest.mark.emulator
 
@@ -56,7 +56,6 @@ def test_the_readme_s_method_table_says_what_each_method_sends_and_whether_it_is
     spec: dict[str, Any],
 ) -> None:
     """Every operation has its row, with its request and what the runtime does after a 5xx."""
-    import importlib
     import inspect
 
     import httpx
@@ -75,8 +74,7 @@ def test_the_readme_s_method_table_says_what_each_method_sends_and_whether_it_is
             if not isinstance(operation, dict) or "operationId" not in operation:
                 continue
             tag = operation["tags"][0].lower()
-            snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in operation["operationId"])
-            module = importlib.import_module(f"toggl_track_client.api.{tag}.{snake}")
+            module = operation_module(operation)
             marked = "RETRY_SAFE" in inspect.getsource(module._get_kwargs)
             request = httpx.Request(
                 method.upper(), "https://t.test", extensions={RETRY_SAFE: marked}

@@ -240,23 +240,19 @@ def test_the_posts_the_spec_marks_idempotent_are_retried_by_default(
 
 def test_every_post_the_spec_marks_idempotent_carries_the_mark(spec: dict[str, Any]) -> None:
     """The generator, not a hand-kept list, decides which requests the runtime may resend."""
-    import importlib
     import inspect
 
     from toggl_track_client._runtime.retry import RETRY_SAFE
 
-    marked = {
-        operation["operationId"]: bool(operation.get("x-toggl-idempotent"))
-        for path in spec["paths"].values()
-        for method, operation in path.items()
-        if method == "post"
-    }
-    assert sum(marked.values()) >= 4 and not all(marked.values())
-    for operation_id, safe in marked.items():
-        tag = "clients" if "Client" in operation_id else "projects"
-        snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in operation_id)
-        module = importlib.import_module(f"toggl_track_client.api.{tag}.{snake}")
-        assert ("RETRY_SAFE" in inspect.getsource(module._get_kwargs)) is safe, operation_id
+    from tests.support import operation_module
+
+    posts = [operation for path in spec["paths"].values()
+             for method, operation in path.items() if method == "post"]  # fmt: skip
+    marked = [bool(operation.get("x-toggl-idempotent")) for operation in posts]
+    assert sum(marked) >= 4 and not all(marked)
+    for operation, safe in zip(posts, marked, strict=True):
+        source = inspect.getsource(operation_module(operation)._get_kwargs)
+        assert ("RETRY_SAFE" in source) is safe, operation["operationId"]
     post = httpx.Request("POST", "https://t.test")
     marked_post = httpx.Request("POST", "https://t.test", extensions={RETRY_SAFE: True})
     assert not RetryPolicy()._may_resend(post) and RetryPolicy()._may_resend(marked_post)

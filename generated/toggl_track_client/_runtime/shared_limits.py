@@ -30,7 +30,6 @@ import math
 import socket
 import sqlite3
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -356,7 +355,3 @@ class SharedPacer:
 def token_key(credential: str | None) -> str:
     """What a token is known by in a store (never the token itself)."""
     return _digest(credential or "anonymous")
-
-
-def now() -> float:
-    return time.time()
