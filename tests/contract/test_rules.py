@@ -192,3 +192,15 @@ def test_a_bulk_archive_that_leaves_others_alone_passes() -> None:
     bulk = Exchange("POST", CLIENTS + "/archive", request_body=b"[5]", status=200,
                     body=json.dumps([{"client_ids": [5], "project_ids": []}]).encode())  # fmt: skip
     judged.check(bulk)
+
+
+def test_a_body_refused_as_a_whole_is_no_verdict_on_its_name() -> None:
+    """Go's decoder refuses a field of the wrong type before any name rule: nothing to judge."""
+    judged = semantics(answer(200, [CLIENT]))
+    decoded = Exchange("POST", CLIENTS, request_body=b'{"name": "", "wid": 1.5}', status=400,
+                       body=json.dumps('Unexpected "wid" type number, offset=40').encode())  # fmt: skip
+    judged.check(decoded, follow_up=False)
+    wrong = Exchange("POST", CLIENTS, request_body=b'{"name": ""}', status=400,
+                     body=json.dumps("Name is bad").encode())  # fmt: skip
+    with pytest.raises(RuleViolation, match="the name '' was refused with 'Name is bad'"):
+        judged.check(wrong, follow_up=False)

@@ -224,7 +224,7 @@ class Semantics:
         sent = exchange.sent if isinstance(exchange.sent, dict) else {}
         answer = exchange.answer
         name = sent.get("name")
-        if exchange.status == 400:
+        if exchange.status == 400 and not self._body_refused(answer):
             self._refused_value(exchange, match, resource, sent)
             if isinstance(name, str):
                 self._refused_name(
@@ -276,6 +276,18 @@ class Semantics:
         if again.status == 400:
             self.expect("name-taken-text", resource, again.answer == rules.taken,
                         f"a taken name was refused with {again.body[:200]!r}")  # fmt: skip
+
+    def _body_refused(self, answer: Any) -> bool:
+        """A refusal of the body as a whole (not JSON of the expected shape: a field of the wrong
+        type, say), which comes before any field's rule: nothing to judge a name or value by. The
+        texts are the spec's `BodyDecodeError`."""
+        schema = self.api.spec.get("components", {}).get("schemas", {}).get("BodyDecodeError", {})
+        pattern = schema.get("pattern")
+        return (
+            isinstance(answer, str)
+            and isinstance(pattern, str)
+            and re.match(pattern, answer) is not None
+        )
 
     def _refused_value(
         self, exchange: Exchange, match: Match, resource: str, sent: dict[str, Any]
@@ -383,7 +395,7 @@ class Semantics:
             self.expect("delete-404", resource, known.deleted is not None,
                         f"{resource[:-1]} {target}, never deleted, answers {exchange.describe()}")  # fmt: skip
             return
-        if exchange.status == 400:
+        if exchange.status == 400 and not self._body_refused(exchange.answer):
             self._refused_value(exchange, match, resource, sent)
             if isinstance(sent.get("name"), str):
                 scope = self._scope(resource, {**(known.fields if known else {}), **sent})
