@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from toggl_bench import report, servers
+from toggl_emulator.seed_schema import check_seed
 
 
 def synthetic() -> dict[str, Any]:
@@ -109,3 +110,4 @@ def test_a_seed_of_any_size() -> None:
     seed = servers.seed_with(1_000)
     premium = [c for c in seed["clients"] if c["wid"] == servers.WORKSPACE]
     assert len(premium) == 1_000 and len({c["name"].casefold() for c in premium}) == 1_000
+    check_seed(seed)  # what the emulator checks before it starts

@@ -28,8 +28,12 @@ def rss_mb(pid: int, field: str = "VmRSS") -> float:
 
 
 def seed_with(clients: int) -> dict[str, Any]:
-    """The default seed, with `clients` more clients in the premium workspace."""
+    """The default seed, its premium workspace holding `clients` clients of its own (its projects
+    keep their place, without a client)."""
     seed: dict[str, Any] = yaml.safe_load(DEFAULT_SEED_PATH.read_text())
+    for project in seed.get("projects", []):
+        if project["wid"] == WORKSPACE:
+            project.pop("client_id", None)
     seed["clients"] = [
         c for c in seed["clients"] if c["wid"] != WORKSPACE
     ] + [
