@@ -299,12 +299,15 @@ def translate_transport_errors() -> Iterator[None]:
     """httpx's connection and timeout errors, as this package's."""
     try:
         yield
-    except httpx.TimeoutException as error:
-        raise timed_out(error.request, error, attempts=1) from error
     except httpx.TransportError as error:
-        raise APIConnectionError(
-            f"{describe(error.request)}: connection failed: {error}"
-        ) from error
+        raise translated(error) from error
+
+
+def translated(error: httpx.TransportError) -> APIConnectionError:
+    """An httpx connection or timeout error as this package's."""
+    if isinstance(error, httpx.TimeoutException):
+        return timed_out(error.request, error, attempts=1)
+    return APIConnectionError(f"{describe(error.request)}: connection failed: {error}")
 
 
 _PHASES = {httpx.ConnectTimeout: "connect", httpx.ReadTimeout: "read",

@@ -210,3 +210,29 @@ def test_plain_http_to_another_machine_is_refused_unless_allowed(url: str) -> No
 def test_plain_http_to_this_machine_or_an_in_process_transport_is_fine(url: str) -> None:
     Toggl(api_token="t", base_url=url)
     Toggl(api_token="t", base_url="http://t.test/api/v9", transport=Script().transport())
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://api.track.toggl.com/api/v9",
+        "https://API.Track.Toggl.com:443/api/v9/",
+        "http://127.0.0.1:8080",
+        "https://user:secret@toggl.test/base path/v9",
+        "https://toggl.test/api/v9?tenant=1",
+    ],
+)
+@pytest.mark.parametrize("path", ["/me/clients", "/workspaces/1/clients/a%2Fb", "/é x"])
+def test_an_operation_goes_to_the_url_httpx_would_join(base_url: str, path: str) -> None:
+    """The SDK joins an operation's path to base_url itself (one parse instead of httpx's two):
+    the URL sent is the one httpx's own join gives, for any base_url."""
+    script = Script(answer(200, CLIENT))
+    low_level = AuthenticatedClient(
+        api_token="tok", base_url=base_url, transport=script.transport()
+    )
+    with httpx.Client(base_url=base_url) as http:
+        joined = http.build_request("GET", path).url
+    low_level.get_httpx_client().get(low_level.url_for(path))
+    assert script.requests[0].url == joined
+    # a base_url with a query is left to httpx's join; any other is joined here
+    assert isinstance(low_level.url_for(path), httpx.URL) == ("?" not in base_url)

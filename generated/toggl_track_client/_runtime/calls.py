@@ -12,18 +12,46 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from .exceptions import OPERATION as OPERATION  # the generated modules name each request's call
-from .exceptions import APIResponseValidationError, UnexpectedStatus, error_for, raise_for_status
+from .exceptions import (
+    APIResponseValidationError,
+    UnexpectedStatus,
+    error_for,
+    raise_for_status,
+    translated,
+)
 from .retry import RETRY_SAFE as RETRY_SAFE  # the generated modules mark retry-safe POSTs
 from .validation import Mismatch, check
+
+if TYPE_CHECKING:
+    from .client import Client
 
 T = TypeVar("T")
 # What a parser raises on a body of the wrong shape (missing keys, bad dates, not JSON at all).
 PARSE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, json.JSONDecodeError)
+
+
+def send(client: Client, kwargs: dict[str, Any]) -> httpx.Response:
+    """Send an operation's request (`_get_kwargs`) through the client's httpx client, its path
+    joined to `base_url` here; httpx's connection and timeout errors leave as this package's."""
+    kwargs["url"] = client.url_for(kwargs["url"])
+    try:
+        return client.get_httpx_client().request(**kwargs)
+    except httpx.TransportError as error:
+        raise translated(error) from error
+
+
+async def asend(client: Client, kwargs: dict[str, Any]) -> httpx.Response:
+    """The asynchronous `send`."""
+    kwargs["url"] = client.url_for(kwargs["url"])
+    try:
+        return await client.get_async_httpx_client().request(**kwargs)
+    except httpx.TransportError as error:
+        raise translated(error) from error
 
 
 def success(

@@ -97,9 +97,18 @@ class _Settings:
     follow_redirects: bool
     httpx_args: Mapping[str, Any]
     raise_on_unexpected_status: bool
+    url_prefix: str | None
+    """`base_url` where an operation's path may simply be appended to it (None: no plain join)."""
 
     def policy(self) -> RetryPolicy:
         return RetryPolicy(max_retries=self.max_retries, retry_post=self.retry_post)
+
+
+def _url_prefix(base_url: str) -> str | None:
+    """The prefix an absolute URL is built from, when appending a path to `base_url` gives the
+    URL httpx's own join would (no query or fragment in the way)."""
+    url = httpx.URL(base_url)
+    return None if url.query or url.fragment or not url.is_absolute_url else base_url
 
 
 class ClientOptions(TypedDict, total=False):
@@ -198,10 +207,9 @@ def _settings(options: Mapping[str, Any]) -> tuple[_Settings, _Pool]:
     deadline = options["deadline"]
     if deadline is not None and deadline <= 0:
         raise ValueError("deadline must be positive (or None for no bound)")
+    base_url = (options["base_url"] or os.environ.get("TOGGL_API_URL") or LIVE_API_URL).rstrip("/")
     settings = _Settings(
-        base_url=(options["base_url"] or os.environ.get("TOGGL_API_URL") or LIVE_API_URL).rstrip(
-            "/"
-        ),
+        base_url=base_url,
         timeout=to_timeout(timeout),
         deadline=deadline,
         max_response_bytes=options["max_response_bytes"],
@@ -212,6 +220,7 @@ def _settings(options: Mapping[str, Any]) -> tuple[_Settings, _Pool]:
         follow_redirects=options["follow_redirects"],
         httpx_args=args,
         raise_on_unexpected_status=options["raise_on_unexpected_status"],
+        url_prefix=_url_prefix(base_url),
     )
     settings.policy()  # validates max_retries now, not at the first call
     pool = _Pool(options["verify_ssl"], sync_transport, async_transport)
@@ -344,6 +353,14 @@ class Client:
             "auth": self._auth(),
             **settings.httpx_args,
         }
+
+    def url_for(self, path: str) -> httpx.URL | str:
+        """An operation's path as the absolute URL httpx would join it to `base_url`, parsed once
+        here (httpx's join parses the path and then the joined URL: a sixth of a call's cost)."""
+        prefix = self._settings.url_prefix
+        if prefix is None or not path.startswith("/"):
+            return path
+        return httpx.URL(prefix + path)
 
     def get_httpx_client(self) -> httpx.Client:
         """The underlying `httpx.Client`, with the retry layer, built on first use."""

@@ -19,10 +19,11 @@ calls raise the same tree as typed ones.
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -87,7 +88,10 @@ class _Call:
             return
         if left <= 0:
             raise self.expired()
-        timeout: dict[str, float | None] = dict(self.request.extensions.get("timeout", {}))
+        timeout: dict[str, float | None] = self.request.extensions.get("timeout", {})
+        values = [timeout.get(key) for key in _TIMEOUT_KEYS]
+        if None not in values and max(cast("list[float]", values)) <= left:
+            return  # every timeout ends before the deadline: nothing to cut
         self.request.extensions["timeout"] = {
             key: left if timeout.get(key) is None else min(left, timeout[key])  # type: ignore[type-var]
             for key in _TIMEOUT_KEYS
@@ -162,6 +166,8 @@ class _Call:
 
 
 def _debug(call: _Call, response: httpx.Response) -> None:
+    if not logger.isEnabledFor(logging.DEBUG):
+        return  # not even the arguments: this runs on every response
     logger.debug(
         "%s %s -> %d (%.0f ms)", call.request.method, call.request.url, response.status_code,
         (time.monotonic() - call.started) * 1000,

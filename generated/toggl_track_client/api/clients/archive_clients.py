@@ -126,9 +126,7 @@ def sync_detailed(
         body=body,
     )
 
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
+    response = _calls.send(client, kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -193,7 +191,7 @@ async def asyncio_detailed(
         body=body,
     )
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    response = await _calls.asend(client, kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -290,8 +288,7 @@ def sync(
         workspace_id=workspace_id,
         body=body,
     )
-    with errors.translate_transport_errors():
-        response = client.get_httpx_client().request(**kwargs)
+    response = _calls.send(client, kwargs)
     return _parse_success(client=client, response=response)
 
 
@@ -324,6 +321,5 @@ async def asyncio(
         workspace_id=workspace_id,
         body=body,
     )
-    with errors.translate_transport_errors():
-        response = await client.get_async_httpx_client().request(**kwargs)
+    response = await _calls.asend(client, kwargs)
     return _parse_success(client=client, response=response)

@@ -119,9 +119,7 @@ def sync_detailed(
         body=body,
     )
 
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
+    response = _calls.send(client, kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -188,7 +186,7 @@ async def asyncio_detailed(
         body=body,
     )
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    response = await _calls.asend(client, kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -287,8 +285,7 @@ def sync(
         workspace_id=workspace_id,
         body=body,
     )
-    with errors.translate_transport_errors():
-        response = client.get_httpx_client().request(**kwargs)
+    response = _calls.send(client, kwargs)
     return _parse_success(client=client, response=response)
 
 
@@ -322,6 +319,5 @@ async def asyncio(
         workspace_id=workspace_id,
         body=body,
     )
-    with errors.translate_transport_errors():
-        response = await client.get_async_httpx_client().request(**kwargs)
+    response = await _calls.asend(client, kwargs)
     return _parse_success(client=client, response=response)

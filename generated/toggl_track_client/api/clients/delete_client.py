@@ -104,9 +104,7 @@ def sync_detailed(
         client_id=client_id,
     )
 
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
+    response = _calls.send(client, kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -167,7 +165,7 @@ async def asyncio_detailed(
         client_id=client_id,
     )
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    response = await _calls.asend(client, kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -258,8 +256,7 @@ def sync(
         workspace_id=workspace_id,
         client_id=client_id,
     )
-    with errors.translate_transport_errors():
-        response = client.get_httpx_client().request(**kwargs)
+    response = _calls.send(client, kwargs)
     return _parse_success(client=client, response=response)
 
 
@@ -290,6 +287,5 @@ async def asyncio(
         workspace_id=workspace_id,
         client_id=client_id,
     )
-    with errors.translate_transport_errors():
-        response = await client.get_async_httpx_client().request(**kwargs)
+    response = await _calls.asend(client, kwargs)
     return _parse_success(client=client, response=response)

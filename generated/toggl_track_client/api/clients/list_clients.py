@@ -150,9 +150,7 @@ def sync_detailed(
         per_page=per_page,
     )
 
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
+    response = _calls.send(client, kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -243,7 +241,7 @@ async def asyncio_detailed(
         per_page=per_page,
     )
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    response = await _calls.asend(client, kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -366,8 +364,7 @@ def sync(
         page=page,
         per_page=per_page,
     )
-    with errors.translate_transport_errors():
-        response = client.get_httpx_client().request(**kwargs)
+    response = _calls.send(client, kwargs)
     return _parse_success(client=client, response=response)
 
 
@@ -413,6 +410,5 @@ async def asyncio(
         page=page,
         per_page=per_page,
     )
-    with errors.translate_transport_errors():
-        response = await client.get_async_httpx_client().request(**kwargs)
+    response = await _calls.asend(client, kwargs)
     return _parse_success(client=client, response=response)

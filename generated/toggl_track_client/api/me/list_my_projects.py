@@ -124,9 +124,7 @@ def sync_detailed(
         since=since,
     )
 
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
+    response = _calls.send(client, kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -195,7 +193,7 @@ async def asyncio_detailed(
         since=since,
     )
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    response = await _calls.asend(client, kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -296,8 +294,7 @@ def sync(
         include_archived=include_archived,
         since=since,
     )
-    with errors.translate_transport_errors():
-        response = client.get_httpx_client().request(**kwargs)
+    response = _calls.send(client, kwargs)
     return _parse_success(client=client, response=response)
 
 
@@ -332,6 +329,5 @@ async def asyncio(
         include_archived=include_archived,
         since=since,
     )
-    with errors.translate_transport_errors():
-        response = await client.get_async_httpx_client().request(**kwargs)
+    response = await _calls.asend(client, kwargs)
     return _parse_success(client=client, response=response)

@@ -129,9 +129,7 @@ def sync_detailed(
         te_deletion_mode=te_deletion_mode,
     )
 
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
+    response = _calls.send(client, kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -204,7 +202,7 @@ async def asyncio_detailed(
         te_deletion_mode=te_deletion_mode,
     )
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    response = await _calls.asend(client, kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -307,8 +305,7 @@ def sync(
         project_id=project_id,
         te_deletion_mode=te_deletion_mode,
     )
-    with errors.translate_transport_errors():
-        response = client.get_httpx_client().request(**kwargs)
+    response = _calls.send(client, kwargs)
     return _parse_success(client=client, response=response)
 
 
@@ -345,6 +342,5 @@ async def asyncio(
         project_id=project_id,
         te_deletion_mode=te_deletion_mode,
     )
-    with errors.translate_transport_errors():
-        response = await client.get_async_httpx_client().request(**kwargs)
+    response = await _calls.asend(client, kwargs)
     return _parse_success(client=client, response=response)

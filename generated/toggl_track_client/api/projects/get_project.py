@@ -112,9 +112,7 @@ def sync_detailed(
         project_id=project_id,
     )
 
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
+    response = _calls.send(client, kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -177,7 +175,7 @@ async def asyncio_detailed(
         project_id=project_id,
     )
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    response = await _calls.asend(client, kwargs)
 
     return _build_response(client=client, response=response)
 
@@ -270,8 +268,7 @@ def sync(
         workspace_id=workspace_id,
         project_id=project_id,
     )
-    with errors.translate_transport_errors():
-        response = client.get_httpx_client().request(**kwargs)
+    response = _calls.send(client, kwargs)
     return _parse_success(client=client, response=response)
 
 
@@ -303,6 +300,5 @@ async def asyncio(
         workspace_id=workspace_id,
         project_id=project_id,
     )
-    with errors.translate_transport_errors():
-        response = await client.get_async_httpx_client().request(**kwargs)
+    response = await _calls.asend(client, kwargs)
     return _parse_success(client=client, response=response)
