@@ -2,8 +2,9 @@
 """The low-level HTTP clients the operation modules take (`toggl_track_client.api.*`), and the
 transport layer under them, for code that builds its own `httpx.Client`: `RetryTransport` (pacing,
 Toggl-aware retries, quota readings, a deadline per call that bounds the body too, a size limit)
-with its `RetryPolicy` and `Pacer`; `open_store`, `SharedPacer` and `Quota(store, token_key(...))`
-share pace and quota readings with other processes (see `toggl_track_client._runtime.shared_limits`).
+with its `RetryPolicy` and `Pacer`; `open_store` (ended by `release_store`), `SharedPacer` and
+`Quota(store, token_key(...))` share pace and quota readings with other processes (see
+`toggl_track_client._runtime.shared_limits`).
 
 See `toggl_track_client._runtime.client` for what they do; most code uses `Toggl` instead.
 """
@@ -21,7 +22,13 @@ from ._runtime.constants import (
 from ._runtime.pacing import Pacer
 from ._runtime.quota import Quota, QuotaReading
 from ._runtime.retry import RETRYABLE_STATUSES, RetryPolicy
-from ._runtime.shared_limits import LimitsStore, SharedPacer, open_store, token_key
+from ._runtime.shared_limits import (
+    LimitsStore,
+    SharedPacer,
+    open_store,
+    release_store,
+    token_key,
+)
 from ._runtime.transport import DEADLINE_EXTENSION, AsyncRetryTransport, RetryTransport
 
 __all__ = [
@@ -46,5 +53,6 @@ __all__ = [
     "RetryTransport",
     "SharedPacer",
     "open_store",
+    "release_store",
     "token_key",
 ]

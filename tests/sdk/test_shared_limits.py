@@ -152,3 +152,31 @@ def test_the_environment_names_the_store(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("TOGGL_LIMITS", f"sqlite:///{tmp_path / 'env.db'}")
     toggl = Toggl(api_token=ADMIN_TOKEN, base_url="http://127.0.0.1:9/api/v9")
     assert toggl.quota.store is not None and toggl.quota.store.url.endswith("env.db")
+
+
+@pytest.mark.parametrize("store", ["sqlite", "memory"])
+def test_the_last_client_of_a_store_closes_it(tmp_path: Path, store: str) -> None:
+    """A store (its connection, its pacing threads) lives while a client uses it: the last
+    client's close closes it, and the next client opens a fresh one."""
+    from toggl_track_client.client import open_store, release_store
+
+    url = f"sqlite:///{tmp_path}/limits.db" if store == "sqlite" else "memory://?machine=closing"
+    canned = httpx.MockTransport(lambda request: httpx.Response(200, json=[]))
+    options = {"api_token": "t", "base_url": "https://toggl.test/api/v9", "transport": canned}
+    first = Toggl(**options, limits=url, max_requests_per_second=1000)  # type: ignore[arg-type]
+    second = Toggl(**options, limits=url, max_requests_per_second=1000)  # type: ignore[arg-type]
+    first.clients.list(1001)
+    shared = open_store(url)
+    release_store(shared)
+    first.close()
+    first.close()  # a second close must not release the store a second time
+    second.clients.list(1001)  # the store is still the other client's
+    assert open_store(url) is shared
+    release_store(shared)
+    second.close()
+    if store == "sqlite":
+        with pytest.raises(Exception, match="closed database"):
+            shared.take("any", time.time())
+    fresh = open_store(url)
+    assert fresh is not shared
+    release_store(fresh)

@@ -49,6 +49,7 @@ from toggl_track_client.client import (
     RetryTransport,
     SharedPacer,
     open_store,
+    release_store,
     token_key,
 )
 from toggl_track_client.errors import APITimeoutError, QuotaExceededError, TogglError
@@ -196,7 +197,7 @@ class Gateway:
         self.budget = budget or Budget(None)
         # With a shared store, this run paces and reads the quota with every other run and
         # process of the token (pace: Toggl's safe rate unless the interval is longer).
-        store = open_store(limits) if limits else None
+        self._store = store = open_store(limits) if limits else None
         key = token_key(token)
         self.quota = Quota(store, key) if store else Quota()
         self.tally = Tally()
@@ -638,6 +639,9 @@ class Gateway:
         self._run.close()
         self._cleanup.close()
         self._upstream.close()
+        if self._store is not None:
+            release_store(self._store)
+            self._store = None
 
 
 def _json(response: httpx.Response) -> Any:

@@ -33,7 +33,7 @@ from .logs import setup_from_environment
 from .pacing import Pacer
 from .quota import Quota
 from .retry import RetryPolicy
-from .shared_limits import SharedPacer, open_store, token_key
+from .shared_limits import LimitsStore, SharedPacer, open_store, release_store, token_key
 from .transport import AsyncRetryTransport, RetryTransport
 
 # httpx arguments the client decides itself; httpx_args may not override them.
@@ -82,6 +82,12 @@ class _Family:
     from closes."""
 
     pools: list[_Pool] = field(default_factory=list)
+    stores: list[LimitsStore] = field(default_factory=list)  # `limits=` stores, opened the same way
+
+    def close_stores(self) -> None:
+        stores, self.stores = self.stores, []  # a second close releases nothing twice
+        for store in stores:
+            release_store(store)
 
 
 @dataclass(frozen=True)
@@ -260,8 +266,8 @@ class Client:
         setup_from_environment()
         self._options: dict[str, Any] = {**_DEFAULTS, **options}
         self._settings, self._pool = _settings(self._options)
-        self._pacer, self._quota = self._limits(self._options)
         self._family = _Family(pools=[self._pool])
+        self._pacer, self._quota = self._limits(self._options)
         self._owner = True
         self._client: httpx.Client | None = None
         self._async_client: httpx.AsyncClient | None = None
@@ -300,6 +306,7 @@ class Client:
         if not url:
             return Pacer(rate), Quota()
         store = open_store(url)
+        self._family.stores.append(store)
         key = token_key(getattr(self, "api_token", None) or getattr(self, "email", None))
         return SharedPacer(store, key, rate or TOGGL_SAFE_RATE), Quota(store, key)
 
@@ -393,6 +400,7 @@ class Client:
             for pool in self._family.pools:
                 if pool.transport is not None:
                     pool.transport.close()
+            self._family.close_stores()
 
     async def aclose(self) -> None:
         """The asynchronous `close`."""
@@ -402,6 +410,7 @@ class Client:
             for pool in self._family.pools:
                 if pool.async_transport is not None:
                     await pool.async_transport.aclose()
+            self._family.close_stores()
 
     def __enter__(self) -> Self:
         return self

@@ -69,24 +69,32 @@ class LimitsStore(Protocol):
     def close(self) -> None: ...
 
 
-def _pacer_factory(make_bucket: Callable[[str, int], Any]) -> Callable[[str, float], Any]:
-    """pyrate-limiter `Limiter`s, one per (key, interval), built on first use."""
-    from pyrate_limiter import Limiter
+class _Limiters:
+    """pyrate-limiter `Limiter`s, one per (key, interval), built on first use; `close` stops
+    their leak threads (each would otherwise keep polling its bucket for the process's life)."""
 
-    limiters: dict[tuple[str, int], Any] = {}
-    lock = threading.Lock()
+    def __init__(self, make_bucket: Callable[[str, int], Any]) -> None:
+        self._make_bucket = make_bucket
+        self._limiters: dict[tuple[str, int], Any] = {}
+        self._lock = threading.Lock()
 
-    def limiter(key: str, interval: float) -> Any:
+    def __call__(self, key: str, interval: float) -> Any:
+        from pyrate_limiter import Limiter
+
         milliseconds = max(1, round(interval * 1000))
-        with lock:
-            found = limiters.get((key, milliseconds))
+        with self._lock:
+            found = self._limiters.get((key, milliseconds))
             if found is None:
-                found = limiters[(key, milliseconds)] = Limiter(
-                    make_bucket(key, milliseconds), buffer_ms=10
+                found = self._limiters[(key, milliseconds)] = Limiter(
+                    self._make_bucket(key, milliseconds), buffer_ms=10
                 )
             return found
 
-    return limiter
+    def close(self) -> None:
+        with self._lock:
+            limiters, self._limiters = list(self._limiters.values()), {}
+        for limiter in limiters:
+            limiter.close()
 
 
 def _acquire(limiter: Any, key: str, timeout: float | None) -> bool:
@@ -108,7 +116,7 @@ class MemoryStore:
         from pyrate_limiter import InMemoryBucket
 
         self.url, self.machine = url, machine or socket.gethostname()
-        self._limiter = _pacer_factory(lambda key, ms: InMemoryBucket([_rate(ms)]))
+        self._limiter = _Limiters(lambda key, ms: InMemoryBucket([_rate(ms)]))
         self._readings: dict[str, StoredReading] = {}
         self._lock = threading.Lock()
 
@@ -131,7 +139,7 @@ class MemoryStore:
                 self._readings[scope] = reading
 
     def close(self) -> None:
-        pass
+        self._limiter.close()
 
 
 class SQLiteStore:
@@ -155,7 +163,7 @@ class SQLiteStore:
                 f"the limits store {url} cannot be used: {error}"
             ) from error
         self._lock = threading.Lock()
-        self._limiter = _pacer_factory(
+        self._limiter = _Limiters(
             lambda key, ms: SQLiteBucket.init_from_file(
                 [_rate(ms)], table=f"pace_{_digest(key)}_{ms}", db_path=path, use_file_lock=True
             )
@@ -194,6 +202,7 @@ class SQLiteStore:
         return _Transaction(self._db, self.url)
 
     def close(self) -> None:
+        self._limiter.close()
         self._db.close()
 
 
@@ -250,7 +259,7 @@ class RedisStore:
             raise LimitsUnavailableError(
                 f"the limits store {_shown(url)} cannot be reached: {error}"
             ) from error
-        self._limiter = _pacer_factory(
+        self._limiter = _Limiters(
             lambda key, ms: RedisBucket.init(
                 [_rate(ms)], self._redis, f"toggl:pace:{_digest(key)}:{ms}"
             )
@@ -278,6 +287,7 @@ class RedisStore:
             raise LimitsUnavailableError(f"the limits store {_shown(self.url)}: {error}") from error
 
     def close(self) -> None:
+        self._limiter.close()
         self._redis.close()
 
 
@@ -299,13 +309,32 @@ _OPEN_LOCK = threading.Lock()
 atexit.register(_OPEN.clear)
 
 
+_USERS: dict[str, int] = {}
+
+
 def open_store(url: str) -> LimitsStore:
-    """The store a URL names, one per URL and process (its connections are shared)."""
+    """The store a URL names, one per URL and process (its connections are shared); each open
+    is ended by one `release_store`."""
     with _OPEN_LOCK:
         store = _OPEN.get(url)
         if store is None:
             store = _OPEN[url] = _open(url)
+        _USERS[url] = _USERS.get(url, 0) + 1
         return store
+
+
+def release_store(store: LimitsStore) -> None:
+    """One user of `store` is done with it; the last one closes it (its connections and its
+    pacing threads)."""
+    with _OPEN_LOCK:
+        users = _USERS.get(store.url, 0) - 1
+        if users > 0:
+            _USERS[store.url] = users
+            return
+        _USERS.pop(store.url, None)
+        if _OPEN.get(store.url) is store:
+            del _OPEN[store.url]
+    store.close()
 
 
 def _open(url: str) -> LimitsStore:
