@@ -145,3 +145,39 @@ def test_a_project_may_name_only_the_run_s_own_client(
     # Fields that refer to nothing pass whatever they hold, and come after the reference too.
     later = b'{"active": true, "client_id": 61250143, "name": "' + MARK.encode() + b' p"}'
     assert not decide(guard, "POST", P, later).allowed
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "reason"),
+    [
+        ("DELETE", f"{W}/61250143", b"", "clients 61250143"),
+        ("POST", f"{W}/delete", b"[7]", "clients 7"),
+        ("POST", f"{W}/61300001/restore", b'{"projects": [203984756]}', "resource 203984756"),
+        # several: the first five foreign ids, in order; the run's own one is not among them
+        ("POST", f"{W}/delete", b"[61300001, 6, 5, 4, 3, 2, 1]", "ids in the body: 1, 2, 3, 4, 5"),
+        ("DELETE", "/workspaces/1000/clients/61300001", b"", "workspace 1000"),  # a lower id too
+        ("DELETE", "/workspaces/1002/clients/61300001", b"", "workspace 1002"),
+        ("PUT", f"{W}/61300001", b'{"wid": 1000}', "a body naming workspace 1000 in `wid`"),
+        ("PUT", f"{W}/61300001", b'{"notes": "gone"}', "a write that would erase the run's proof"),
+    ],
+)
+def test_a_refusal_says_what_is_not_the_run_s(
+    guard: Guard, method: str, path: str, body: bytes, reason: str
+) -> None:
+    verdict = decide(guard, method, path, body)
+    assert not verdict.allowed
+    assert verdict.reason.startswith(f"not ours: {reason}"), verdict.reason
+
+
+def test_a_write_of_other_fields_keeps_the_proof_and_is_no_create(guard: Guard) -> None:
+    # Only the proof field can erase the proof: `wid` (after `notes` in order) is no threat.
+    assert decide(guard, "PUT", f"{W}/61300001", b'{"wid": 1001, "name": "y"}').allowed
+    assert not decide(guard, "GET", W).create
+    assert not decide(guard, "DELETE", f"{W}/61300001").create
+
+
+def test_a_restore_may_bring_back_the_run_s_own_projects(guard: Guard) -> None:
+    guard.ledger.record_created("projects", {"id": 203990001, "name": "p", "wid": 1001})
+    body = b'{"projects": [203990001]}'
+    verdict = decide(guard, "POST", f"{W}/61300001/restore", body)
+    assert verdict.allowed and verdict.prove == (61300001, 203990001)

@@ -26,18 +26,35 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from toggl_pipeline import mutation_fork
+
 TARGET = 0.90
-PYTEST = (
-    "{python} -m pytest -x -q -p no:cacheprovider -p no:schemathesis -p no:xdist "
-    "-p no:hypothesispytest -p no:anyio"
-)
+PYTEST_ARGS = (
+    "-x", "-q", "-p", "no:cacheprovider", "-p", "no:schemathesis", "-p", "no:xdist",
+    "-p", "no:hypothesispytest", "-p", "no:anyio",
+)  # fmt: skip
+FORK_SERVER = Path(mutation_fork.__file__)
+# The first run of a module's tests, unmutated: they must pass (else every mutant would look
+# killed), and the third-party modules they import are what the fork server preloads.
+_BASELINE = """
+import json, sys, pytest
+from toggl_pipeline.mutation_fork import preloadable
+code = pytest.main(sys.argv[3:])
+with open(sys.argv[1], "w") as out:
+    json.dump(preloadable(sys.modules, sys.argv[2]), out)
+raise SystemExit(code)
+"""
 NOISY_OPERATORS = (
     r"core/ReplaceBinaryOperator_.*_(BitOr|BitAnd|BitXor|LShift|RShift|Pow|Mod)$",
     r"core/ReplaceBinaryOperator_(BitOr|BitAnd|BitXor|LShift|RShift|Pow|Mod)_.*",
@@ -99,6 +116,7 @@ class Score:
     accepted: int  # survivors listed, with a reason
     not_run: int
     unlisted: list[str]
+    broken: bool = False  # the tests failed without a mutant: nothing was scored
 
     @property
     def score(self) -> float | None:
@@ -107,14 +125,62 @@ class Score:
 
     @property
     def passed(self) -> bool:
-        return self.not_run == 0 and self.score is not None and self.score >= TARGET
+        return (
+            not self.broken and self.not_run == 0 and self.score is not None
+            and self.score >= TARGET
+        )  # fmt: skip
 
 
 def run(root: Path, module: Module, minutes: float, accepted: dict[str, str]) -> Score:
     out = root / "reports" / "mutation"
     out.mkdir(parents=True, exist_ok=True)
     config, session = out / f"{module.name}.toml", out / f"{module.name}.sqlite"
-    command = PYTEST.format(python=sys.executable) + " " + " ".join(module.tests)
+    args = [*PYTEST_ARGS, *module.tests]
+    preload = out / f"{module.name}.preload.json"
+    baseline = subprocess.run([sys.executable, "-c", _BASELINE, preload, root, *args], cwd=root,
+                              capture_output=True, text=True)  # fmt: skip
+    if baseline.returncode != 0:
+        tail = "\n".join(baseline.stdout.splitlines()[-15:])
+        return Score(module.name, module.source, 0, 0, 0, 0, 0,
+                     [f"{module.source}: its tests fail without a mutant:\n{tail}"], broken=True)  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="mutation-") as scratch:
+        sock = f"{scratch}/fork.sock"
+        with _fork_server(sock, json.loads(preload.read_text()), root):
+            command = shlex.join([sys.executable, "-S", str(FORK_SERVER), "run", sock, *args])
+            return _run_mutants(root, module, config, session, command, minutes, accepted)
+
+
+@contextlib.contextmanager
+def _fork_server(sock: str, preload: list[str], root: Path) -> Iterator[None]:
+    """The fork server, up (answering a probe) before the mutants start, stopped after."""
+    server = subprocess.Popen([sys.executable, FORK_SERVER, "serve", sock, *preload], cwd=root,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                    probe.connect(sock)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the mutation fork server did not start") from None
+                time.sleep(0.05)
+        yield
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _run_mutants(
+    root: Path,
+    module: Module,
+    config: Path,
+    session: Path,
+    command: str,
+    minutes: float,
+    accepted: dict[str, str],
+) -> Score:
     config.write_text(
         "[cosmic-ray]\n"
         f"module-path = {json.dumps(module.path)}\n"
@@ -195,7 +261,9 @@ def main() -> int:
               f"({score.accepted} listed), {score.not_run} not run in {minutes:g} min: {shown} "
               f"in {time.monotonic() - started:.0f} s", flush=True)  # fmt: skip
         for survivor in score.unlisted:
-            print("  SURVIVED " + survivor.replace("\n", "\n    "))
+            print(
+                ("  BROKEN " if score.broken else "  SURVIVED ") + survivor.replace("\n", "\n    ")
+            )
     (root / "reports" / "mutation" / "summary.json").write_text(json.dumps(
         [{**vars(s), "score": s.score, "passed": s.passed} for s in scores], indent=2) + "\n")  # fmt: skip
     print("\nmodule                                         score  target 90%")
