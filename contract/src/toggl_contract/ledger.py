@@ -80,7 +80,7 @@ class Ledger:
     def record_delete_answered(self, resource_id: int) -> None:
         """The server said it deleted it: a read must still show it gone."""
         with self._lock:
-            if resource_id not in self.created or resource_id in self.gone:
+            if resource_id not in self.created or resource_id in self.gone | self.delete_answered:
                 return
             self.delete_answered.add(resource_id)
         self._write({"event": "delete-answered", "id": resource_id})
@@ -141,7 +141,10 @@ class LedgerFile:
 
     def append_deleted(self, ids: list[int]) -> None:
         """A later cleanup's deletions, so that the next one does not look for them again."""
+        cut = self.path.read_bytes()[-1:] not in (b"", b"\n")  # a kill's half line at the end
         with self.path.open("a", encoding="utf-8") as handle:
+            if cut:
+                handle.write("\n")  # it ends here, not in the first line of ours
             for resource_id in ids:
                 handle.write(
                     json.dumps({"event": "deleted", "id": resource_id, "by": "contract-cleanup"})
