@@ -92,8 +92,8 @@ MODULES = (
     Module("guard", "contract/src/toggl_contract/guard.py", "contract/src/toggl_contract/guard.py",
            ("tests/contract/test_guard.py",)),
     Module("ledger", "contract/src/toggl_contract/ledger.py", "contract/src/toggl_contract/ledger.py",
-           ("tests/contract/test_guard.py", "tests/contract/test_gateway.py",
-            "tests/contract/test_cleanup.py")),
+           ("tests/contract/test_ledger.py", "tests/contract/test_guard.py",
+            "tests/contract/test_gateway.py", "tests/contract/test_cleanup.py")),
     Module("gateway", "contract/src/toggl_contract/gateway.py",
            "contract/src/toggl_contract/gateway.py",
            ("tests/contract/test_gateway.py", "tests/contract/test_relay.py")),
@@ -104,9 +104,10 @@ MODULES = (
            ("tests/contract/test_rules.py",)),
     Module("release_check", "pipeline/src/toggl_pipeline/release_check.py",
            "pipeline/src/toggl_pipeline/release_check.py",
-           ("tests/pipeline/test_release_check.py",)),
+           ("tests/pipeline/test_release_rules.py", "tests/pipeline/test_release_check.py")),
     Module("publish", "pipeline/src/toggl_pipeline/publish.py",
-           "pipeline/src/toggl_pipeline/publish.py", ("tests/pipeline/test_publish.py",)),
+           "pipeline/src/toggl_pipeline/publish.py",
+           ("tests/pipeline/test_publish_rules.py", "tests/pipeline/test_publish.py")),
 )  # fmt: skip
 
 

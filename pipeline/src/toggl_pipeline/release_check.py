@@ -105,7 +105,7 @@ def spec_diff(layout: Layout, base_spec: Path) -> list[tuple[str, str]]:
 
 
 def describe(change: dict[str, Any]) -> str:
-    """A change of the spec in words: `added GET /workspaces/{workspace_id}/clients parameters/1 (per_page)`."""
+    """A change of the spec in words: `added GET /workspaces/{workspace_id}/clients parameters 1 (per_page)`."""
     parts = [
         p.replace("~1", "/").replace("~0", "~")
         for p in change["path"].removeprefix("#/").split("/")

@@ -1,0 +1,97 @@
+"""The release check's rules as units: which bump a change needs, which versions it accepts,
+how a spec change and a changelog entry read. (`test_release_check.py` runs the whole check on
+throwaway histories.)"""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+from toggl_pipeline.layout import Layout
+from toggl_pipeline.release_check import Verdict, changelog_entry, describe, write_changelog
+
+SDK = Layout.here().distributions[0]
+
+
+def verdict(base: str | None, version: str, *needs: str) -> Verdict:
+    result = Verdict(SDK, "v1.2.3" if base else None, base, version)
+    for level in needs:
+        result.need(level, f"a {level} change")
+    return result
+
+
+@pytest.mark.parametrize(
+    ("needs", "version", "accepted", "smallest"),
+    [
+        ((), "1.2.3", True, "1.2.3"),
+        (("patch",), "1.2.3", False, "1.2.4"),
+        (("patch",), "1.2.4", True, "1.2.4"),
+        (("patch", "minor", "patch"), "1.2.4", False, "1.3.0"),  # the strongest need wins
+        (("minor",), "1.3.0", True, "1.3.0"),
+        (("minor",), "2.0.0", True, "2.0.0"),  # more than needed is fine
+        (("major", "minor"), "1.3.0", False, "2.0.0"),
+        (("major",), "2.0.0", True, "2.0.0"),
+    ],
+)
+def test_a_version_is_accepted_when_it_moved_at_least_as_far_as_the_changes_need(
+    needs: tuple[str, ...], version: str, accepted: bool, smallest: str
+) -> None:
+    checked = verdict("1.2.3", version, *needs)
+    assert checked.accepted is accepted
+    assert checked.smallest_accepted == smallest
+    assert checked.changes == [f"{level}: a {level} change" for level in needs]
+    if accepted:
+        assert checked.problem is None
+    else:
+        assert checked.problem == (
+            f"toggl-track-client is {version} (last release v1.2.3: 1.2.3), but the changes need "
+            f"a {checked.required} bump: {smallest} or later (`make bump` sets it)"
+        )
+
+
+def test_a_first_release_accepts_any_version() -> None:
+    first = verdict(None, "0.0.1", "major")
+    assert first.accepted and first.smallest_accepted == "0.0.1" and first.problem is None
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"kind": "added", "path": "#/paths/~1workspaces~1{workspace_id}~1clients/get/parameters/1",
+          "revision": {"value": {"name": "per_page"}}},
+         "added GET /workspaces/{workspace_id}/clients parameters 1 (per_page)"),
+        ({"kind": "removed", "path": "#/paths/~1me/get", "property": "x",
+          "base": {"value": {"name": "gone"}}, "revision": {"value": "not a dict"}},
+         "removed GET /me (x, gone)"),
+        ({"kind": "changed", "path": "#/components/schemas/A~0B"}, "changed components/schemas/A~B"),
+        ({"kind": "changed", "path": "#/paths/~1me"}, "changed paths//me"),
+    ],
+)  # fmt: skip
+def test_a_spec_change_reads_as_words(change: dict[str, object], words: str) -> None:
+    assert describe(change) == words
+
+
+def test_a_changelog_entry_says_what_changed_since_which_release() -> None:
+    today = datetime.date.today().isoformat()
+    entry = changelog_entry(verdict("1.2.3", "1.3.0", "minor"))
+    assert (
+        entry == f"## 1.3.0 - {today} (since v1.2.3, a minor release)\n\n- minor: a minor change\n"
+    )
+    assert changelog_entry(verdict("1.2.3", "1.2.3"), "1.2.4") == (
+        f"## 1.2.4 - {today}\n\n- No changes.\n"
+    )
+    assert changelog_entry(verdict(None, "0.1.0", "patch")) == (
+        f"## 0.1.0 - {today}\n\n- patch: a patch change\n"
+    )
+
+
+def test_a_changelog_keeps_one_entry_per_version_newest_first(tmp_path: Path) -> None:
+    log = tmp_path / "CHANGELOG.md"
+    write_changelog(log, "## 0.1.0 - d\n\n- first\n", "0.1.0")
+    assert log.read_text() == "# Changelog\n\n## 0.1.0 - d\n\n- first\n"
+    write_changelog(log, "## 0.2.0 - d\n\n- second\n", "0.2.0")
+    write_changelog(log, "## 0.2.0 - e\n\n- second, again\n", "0.2.0")  # replaces its own
+    assert log.read_text() == (
+        "# Changelog\n\n## 0.2.0 - e\n\n- second, again\n\n## 0.1.0 - d\n\n- first\n"
+    )
