@@ -91,6 +91,8 @@ def test_the_quota_counts_a_sliding_hour_to_the_second() -> None:
     clock.now = 1000 + QUOTA_WINDOW_SECONDS  # the first request leaves the window exactly now
     assert quota.consume("w")[0] == (b"x-toggl-quota-remaining", b"0")
     assert quota.consume("other")[0] == (b"x-toggl-quota-remaining", b"1")
+    clock.now += 5000  # every request of "w" long out of the hour
+    assert quota.consume("w")[0] == (b"x-toggl-quota-remaining", b"1")
 
 
 def test_a_quota_sweep_forgets_only_windows_with_nothing_in_the_hour() -> None:
