@@ -79,10 +79,14 @@ def test_a_ledger_file_is_read_back_whatever_a_kill_left(tmp_path: Path) -> None
         '{"event": "created", "id": 8, "name": "b"}\n'
         '{"event": "deleted", "id": 7}\n'
         '{"event": "deleted", "id": "8"}\n'
+        '{"event": "delete-answered", "id": 8}\n'  # said deleted, never seen gone
+        '{"event": "disowned", "id": 8, "why": "renamed"}\n'  # still its to look at
+        '{"event": "aborted", "id": 9}\n'  # events it does not know are skipped
+        '{"event": "zz-later", "run_id": "other", "id": 9}\n'
         '{"event": "crea'  # cut by the kill
     )
     read = LedgerFile.read(path)
-    assert read.run_id == "r2" and not read.ended
+    assert read.run_id == "r2" and not read.ended and read.start["deadline"] == 100
     assert list(read.created) == [7, 8] and read.deleted == {7}
     assert list(read.leftovers) == [8]
     assert not read.abandoned(now=100.0) and read.abandoned(now=100.5)  # past its deadline
@@ -104,3 +108,14 @@ def test_an_ended_run_is_abandoned_and_an_unnamed_one_is_named_by_its_file(tmp_p
     never = tmp_path / "r4.jsonl"
     never.write_text('{"event": "start"}\n')
     assert LedgerFile.read(never).abandoned(now=0.5)  # no deadline: past it at once
+
+
+def test_deletions_are_appended_as_whole_lines(tmp_path: Path) -> None:
+    path = tmp_path / "deeper" / "still" / "r5.jsonl"  # made with its folders
+    Ledger(path).record_created("clients", {"id": 7, "name": "\u00e9", "wid": 1})
+    assert path.read_bytes().isascii()  # readable in any encoding, whatever the names
+    LedgerFile.read(path).append_deleted([7])
+    assert path.read_text() == (
+        '{"event": "created", "id": 7, "resource": "clients", "name": "\\u00e9", "wid": 1}\n'
+        '{"event": "deleted", "id": 7, "by": "contract-cleanup"}\n'
+    )

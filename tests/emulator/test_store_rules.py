@@ -40,24 +40,52 @@ def status_of(call: Any) -> int:
 # --- the list order -----------------------------------------------------------------------------
 
 
+def holds(order: ListOrder, expected: list[tuple[str, int]]) -> bool:
+    """The order lists `expected` sorted, in buckets as its docstring says: none empty, none over
+    `2 * BUCKET`, each bucket's greatest pair noted as such (what add and remove look up)."""
+    buckets = order._buckets
+    return (
+        list(order) == sorted(expected)
+        and len(order) == len(expected)
+        and all(0 < len(bucket) <= 2 * ListOrder.BUCKET for bucket in buckets)
+        and order._last == [bucket[-1] for bucket in buckets]
+    )
+
+
 def test_the_list_order_stays_sorted_through_bucket_splits_and_removals() -> None:
     order, reference = ListOrder(), []
     rng = random.Random(7)
-    for step in range(3 * 2 * ListOrder.BUCKET):
-        item = (f"{rng.randrange(10_000):05d}", step)
+    for step in range(8 * 2 * ListOrder.BUCKET):
+        item = (f"{rng.randrange(100_000):05d}", step)
         order.add(item)
         reference.append(item)
         if step % 3 == 2:  # remove one now and then, anywhere
             gone = reference.pop(rng.randrange(len(reference)))
             order.remove(gone)
-        if step % 97 == 0:
-            assert list(order) == sorted(reference)
-    assert list(order) == sorted(reference) and len(order) == len(reference)
+        if step % 5 == 0 or len(reference) % (2 * ListOrder.BUCKET) < 3:
+            assert holds(order, reference), step
+    assert holds(order, reference)
     for item in sorted(reference):  # down to nothing, in order
         order.remove(item)
-    assert list(order) == [] and len(order) == 0
+    assert holds(order, [])
     order.add(("again", 1))
-    assert list(order) == [("again", 1)]
+    assert holds(order, [("again", 1)])
+
+
+def test_a_split_bucket_is_looked_up_right_at_once() -> None:
+    """Just past a split, an item between the two halves' ends goes where it belongs and is
+    removed from there (a wrong greatest pair would send it to the other half)."""
+    order = ListOrder()
+    items = [(f"{2 * n:06d}", n) for n in range(2 * ListOrder.BUCKET + 1)]
+    for item in items:
+        order.add(item)
+    assert len(order._buckets) == 2 and holds(order, items)
+    half = ListOrder.BUCKET
+    between = (f"{2 * half - 3:06d}", -1)  # between the first half's last two
+    order.add(between)
+    assert holds(order, [*items, between])
+    order.remove(items[half - 1])
+    assert holds(order, [*items[: half - 1], *items[half:], between])
 
 
 def test_an_ascending_flood_keeps_the_order_too() -> None:
@@ -78,6 +106,7 @@ def test_an_ascending_flood_keeps_the_order_too() -> None:
     [
         ("\u2000 a \u200a", "a"),  # the first and last of Go's U+2000 run of spaces
         ("\u200ba\u200b", "\u200ba\u200b"),  # a zero-width space is no space to Go
+        ("\u1fffa\u1fff", "\u1fffa\u1fff"),  # nor the code point before the run
         ("\t\n\x0b\x0c\r \x85\xa0\u1680a\u2028\u2029\u202f\u205f\u3000", "a"),
     ],
 )
@@ -223,7 +252,8 @@ def test_a_default_project_renders_as_recorded() -> None:
 @pytest.mark.parametrize(
     ("start", "end", "status"),
     [("2024-01-01", None, "active"), ("2024-01-02", None, "upcoming"),
-     ("2023-01-01", "2024-01-01", "active"), ("2023-01-01", "2023-12-31", "ended")],
+     ("2023-01-01", "2024-01-01", "active"), ("2023-01-01", "2023-12-31", "ended"),
+     ("2023-01-01", "2024-06-30", "active")],
 )  # fmt: skip
 def test_a_project_s_status_turns_on_the_day_itself(
     start: str, end: str | None, status: str
