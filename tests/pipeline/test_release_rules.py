@@ -8,10 +8,18 @@ import datetime
 from pathlib import Path
 
 import pytest
+from toggl_pipeline import versions
 from toggl_pipeline.layout import Layout
-from toggl_pipeline.release_check import Verdict, changelog_entry, describe, write_changelog
+from toggl_pipeline.release_check import (
+    Verdict,
+    changelog_entry,
+    describe,
+    spec_diff,
+    write_changelog,
+)
 
-SDK = Layout.here().distributions[0]
+LAYOUT = Layout.here()
+SDK = LAYOUT.distributions[0]
 
 
 def verdict(base: str | None, version: str, *needs: str) -> Verdict:
@@ -66,6 +74,7 @@ def test_a_first_release_accepts_any_version() -> None:
          "removed GET /me (x, gone)"),
         ({"kind": "changed", "path": "#/components/schemas/A~0B"}, "changed components/schemas/A~B"),
         ({"kind": "changed", "path": "#/paths/~1me"}, "changed paths//me"),
+        ({"kind": "removed", "path": "#/paths"}, "removed paths"),
     ],
 )  # fmt: skip
 def test_a_spec_change_reads_as_words(change: dict[str, object], words: str) -> None:
@@ -95,3 +104,14 @@ def test_a_changelog_keeps_one_entry_per_version_newest_first(tmp_path: Path) ->
     assert log.read_text() == (
         "# Changelog\n\n## 0.2.0 - e\n\n- second, again\n\n## 0.1.0 - d\n\n- first\n"
     )
+
+
+def test_a_new_version_alone_is_no_http_change(tmp_path: Path) -> None:
+    spec = LAYOUT.spec.read_text()
+    base = tmp_path / "openapi.yaml"
+    base.write_text(spec.replace(f"  version: {versions.read(SDK)}", "  version: 0.0.1", 1))
+    assert base.read_text() != spec
+    assert spec_diff(LAYOUT, base) == []
+    renamed = spec.replace("summary: Get a client", "summary: Fetch one client", 1)
+    base.write_text(renamed)
+    assert [level for level, _ in spec_diff(LAYOUT, base)] == ["patch"]
