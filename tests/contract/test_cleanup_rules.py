@@ -31,10 +31,15 @@ from tests.contract.test_gateway import (
 class Upstream(test_gateway.Upstream):
     """The gateway tests' server, with a workspace that has no projects."""
 
+    refuse_delete: frozenset[str] = frozenset()  # ids whose DELETE never reaches the server
+
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/projects") and request.method == "GET" and not self.status:
             self.requests.append(request)
             return httpx.Response(200, json=[])
+        if request.method == "DELETE" and request.url.path.rsplit("/", 1)[1] in self.refuse_delete:
+            self.requests.append(request)
+            raise httpx.ConnectError("connection refused", request=request)
         return super().__call__(request)
 
 
@@ -68,14 +73,16 @@ def test_a_failed_look_for_what_the_run_made_is_reported() -> None:
 def test_a_client_that_no_longer_carries_the_proof_is_left_and_said_why() -> None:
     upstream = Upstream()
     gate = gateway(upstream, budget=60)
-    create(gate, "first")
-    create(gate, "second")
-    upstream.clients[61300002]["notes"] = "mine now"  # someone took it over
+    for name in ("first", "second", "third"):
+        create(gate, name)
+    for taken in (61300002, 61300003):
+        upstream.clients[taken]["notes"] = "mine now"  # someone took them over
     outcome = clean_up(gate, PLACEHOLDER, drain_seconds=1)
     assert outcome.deleted == ["clients 61300001"]
-    assert len(outcome.left) == 1 and outcome.left[0].startswith("clients 61300002: ")
-    assert outcome.left[0] == f"clients 61300002: {gate.evidence[-1]}"
-    assert sorted(upstream.clients) == [61300002]
+    assert len(gate.evidence) == 2 and "61300003" in gate.evidence[0]  # newest first
+    assert outcome.left == [f"clients 61300003: {gate.evidence[0]}",
+                            f"clients 61300002: {gate.evidence[1]}"]  # fmt: skip
+    assert sorted(upstream.clients) == [61300002, 61300003]
 
 
 def test_a_delete_refused_for_want_of_budget_is_a_failure_not_a_leftover_of_someone() -> None:
@@ -87,6 +94,21 @@ def test_a_delete_refused_for_want_of_budget_is_a_failure_not_a_leftover_of_some
     assert outcome.left == [] and outcome.deleted == []
     assert len(outcome.failed) == 1 and outcome.failed[0].startswith(
         "clients 61300001: not deleted ("
+    )
+
+
+def test_a_refused_delete_is_a_failure_and_the_others_are_still_deleted() -> None:
+    upstream = Upstream()
+    gate = gateway(upstream, budget=60)
+    create(gate, "first")
+    create(gate, "second")
+    upstream.refuse_delete = frozenset({"61300002"})  # the first delete (the newest client's)
+    outcome = clean_up(gate, PLACEHOLDER, drain_seconds=1)
+    assert outcome.deleted == ["clients 61300001"]
+    assert len(outcome.failed) == 1
+    assert (
+        outcome.failed[0].startswith("clients 61300002: not deleted (")
+        and "refused" in outcome.failed[0]
     )
 
 
@@ -126,13 +148,9 @@ def test_abandoned_ledgers_are_this_token_s_in_this_workspace_with_leftovers(
     assert abandoned_ledgers(tmp_path / "none", 1001, TOKEN) == []
 
 
-def named(run_id: str, client_id: int, *, token: str = TOKEN) -> dict[str, object]:
-    return {
-        **THEIRS,
-        "id": client_id,
-        "name": f"{NAME_PREFIX}{run_id}-x",
-        "notes": marker(token, run_id),
-    }
+def named(run_id: str, client_id: int, tail: str = "", *, token: str = TOKEN) -> dict[str, object]:
+    name = f"{NAME_PREFIX}{run_id}-x{tail}"  # what follows the run id's `-x` is free text
+    return {**THEIRS, "id": client_id, "name": name, "notes": marker(token, run_id)}
 
 
 NOW = 1_800_000_000.0  # the clock contract-cleanup reads, held still
@@ -153,7 +171,8 @@ def test_contract_cleanup_deletes_only_what_ledgers_and_proofs_show_abandoned(
     renamed = {**THEIRS, "id": 8, "name": "taken over", "notes": "mine now"}
     upstream = Upstream(
         THEIRS, from_ledger, renamed,
-        named(old, 10), named(old, 11, token="other token"), named(recent, 12), named(edge, 14),
+        named(old, 10, " a-b"), named(old, 11, token="other token"), named(recent, 12),
+        named(edge, 14),
         {**THEIRS, "id": 13, "name": f"{NAME_PREFIX}yesterday-x"},
     )  # fmt: skip
     path = ledger_file(tmp_path, old, [7, 8, 9])  # 9: already gone
@@ -161,7 +180,7 @@ def test_contract_cleanup_deletes_only_what_ledgers_and_proofs_show_abandoned(
     assert sorted(upstream.clients) == [5, 8, 11, 12, 13]
     # Adopted in creation order, deleted newest first; ids of one resource in order.
     assert outcome.deleted == [f"client 14 '{NAME_PREFIX}{edge}-x'",
-                               f"client 10 '{NAME_PREFIX}{old}-x'", "client 7 'c7'"]  # fmt: skip
+                               f"client 10 '{NAME_PREFIX}{old}-x a-b'", "client 7 'c7'"]  # fmt: skip
     assert sorted(outcome.left) == sorted([
         "client 8 'c8': now named 'taken over' and without its run's proof: left alone",
         "client 9 'c9': already gone",
@@ -172,3 +191,12 @@ def test_contract_cleanup_deletes_only_what_ledgers_and_proofs_show_abandoned(
     assert outcome.failed == []
     ledger_lines = [json.loads(line) for line in path.read_text().splitlines()]
     assert {"event": "deleted", "id": 7, "by": "contract-cleanup"} in ledger_lines
+
+
+def test_contract_cleanup_may_spend_what_a_run_keeps_for_its_cleanup(tmp_path: Path) -> None:
+    old = "20240101000000-aaaaaa"
+    upstream = Upstream(named(old, 10))
+    gate = gateway(upstream, budget=10)
+    gate.budget.reserve = lambda: 10  # all of it is cleanup's
+    outcome = clean_abandoned(gate, PLACEHOLDER, TOKEN, 1001, tmp_path)
+    assert outcome.failed == [] and outcome.deleted == [f"client 10 '{NAME_PREFIX}{old}-x'"]
