@@ -40,6 +40,10 @@ def preloadable(modules: dict[str, object], root: str) -> list[str]:
         path = getattr(module, "__file__", None)
         if name == "__main__" or name.startswith("tests") or path is None:
             continue
+        if name.startswith("_") and "." not in name and name != "_pytest":
+            # A C accelerator (`_asyncio`, `_json`, ...): imported ahead of its public module it
+            # can leave that module half set up (asyncio's tasks then have no current task).
+            continue
         real = os.path.realpath(path)
         if real.startswith(own) and not real.startswith(outside):
             continue
