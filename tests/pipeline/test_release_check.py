@@ -57,7 +57,8 @@ CLIENT_NOTES = "        notes:\n          type: string\n        external_referen
             lambda r: edit(r, "openapi.yaml", LIST_PARAMS, SORT_PARAM + LIST_PARAMS),
             "minor",
             ("`toggl_track_client.api.clients.ClientsResource.list`, `toggl_track_client.api.clients.ClientsResource.list_all`",
-             "- minor: HTTP: added GET /workspaces/{workspace_id}/clients parameters"),  # the spec's own diff
+             "- minor: HTTP: added GET /workspaces/{workspace_id}/clients parameters",  # the spec's own diff
+             "toggl-track-emulator 0.1.0 is a valid next version"),  # the spec is the SDK's alone
         ),
         (
             lambda r: edit(r, "openapi.yaml", CLIENT_NOTES, "        currency:\n          type: string\n" + CLIENT_NOTES),
@@ -127,6 +128,18 @@ def test_make_bump_sets_the_smallest_accepted_versions_and_the_changelogs(repo: 
     regenerate(repo)
     again = run(repo, "release_check")
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_a_new_version_alone_changes_nothing_that_needs_a_release(repo: Path) -> None:
+    # The emulator's pyproject carries its version: it is compared with the version put back, so
+    # a bump is not itself a change of what the emulator ships.
+    edit(repo, "emulator/pyproject.toml", 'version = "0.1.0"', 'version = "0.1.1"')
+    result = run(repo, "release_check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    emulator = result.stdout.split("toggl-track-emulator:\n", 1)[1].split("release-check:", 1)[0]
+    assert emulator.startswith("## 0.1.1 - ") and emulator.endswith("\n\n- No changes.\n\n"), (
+        emulator
+    )
 
 
 def test_an_emulator_change_needs_an_emulator_release(repo: Path) -> None:

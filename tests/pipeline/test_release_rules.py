@@ -14,6 +14,7 @@ from toggl_pipeline.release_check import (
     Verdict,
     changelog_entry,
     describe,
+    main,
     spec_diff,
     write_changelog,
 )
@@ -75,6 +76,7 @@ def test_a_first_release_accepts_any_version() -> None:
         ({"kind": "changed", "path": "#/components/schemas/A~0B"}, "changed components/schemas/A~B"),
         ({"kind": "changed", "path": "#/paths/~1me"}, "changed paths//me"),
         ({"kind": "removed", "path": "#/paths"}, "removed paths"),
+        ({"kind": "changed", "path": "#/tags/0/description"}, "changed tags/0/description"),
     ],
 )  # fmt: skip
 def test_a_spec_change_reads_as_words(change: dict[str, object], words: str) -> None:
@@ -89,6 +91,9 @@ def test_a_changelog_entry_says_what_changed_since_which_release() -> None:
     )
     assert changelog_entry(verdict("1.2.3", "1.2.3"), "1.2.4") == (
         f"## 1.2.4 - {today}\n\n- No changes.\n"
+    )
+    assert changelog_entry(verdict("1.2.3", "1.2.4", "patch")) == (
+        f"## 1.2.4 - {today} (since v1.2.3, a patch release)\n\n- patch: a patch change\n"
     )
     assert changelog_entry(verdict(None, "0.1.0", "patch")) == (
         f"## 0.1.0 - {today}\n\n- patch: a patch change\n"
@@ -115,3 +120,9 @@ def test_a_new_version_alone_is_no_http_change(tmp_path: Path) -> None:
     renamed = spec.replace("summary: Get a client", "summary: Fetch one client", 1)
     base.write_text(renamed)
     assert [level for level, _ in spec_diff(LAYOUT, base)] == ["patch"]
+
+
+def test_its_help_says_what_it_checks(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "`make release-check` and `make bump`: does each" in capsys.readouterr().out

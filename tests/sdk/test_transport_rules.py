@@ -1,0 +1,215 @@
+"""The retry transport's edges, each pinned where an off-by-one would change what a caller sees:
+the deadline at its limit, the size limit at its limit, a DELETE's 404 after a lost answer, the
+attempt counts errors give, the debug log, pacing waits inside the deadline."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from toggl_track_client import (
+    APIConnectionError,
+    APITimeoutError,
+    AsyncToggl,
+    NotFoundError,
+    ResponseTooLargeError,
+    Toggl,
+)
+from toggl_track_client._runtime.exceptions import ATTEMPTS
+from toggl_track_client._runtime.retry import RetryPolicy
+from toggl_track_client._runtime.transport import _Call
+
+from tests.support import CLIENT, Script, answer
+
+URL = "https://t.test/api/v9"
+REAL_SLEEP = time.sleep  # the fixture below stops the transport's sleeps, which are time.sleep
+
+
+@pytest.fixture(autouse=True)
+def no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("toggl_track_client._runtime.transport.time.sleep", lambda s: None)
+
+
+def toggl(script: Script, **options: Any) -> Toggl:
+    return Toggl(api_token="t", base_url=URL, transport=script.transport(), **options)
+
+
+def test_a_call_with_less_than_a_second_left_still_goes_out_and_reads_its_body() -> None:
+    script = Script(answer(200, CLIENT))
+    assert toggl(script, deadline=0.5).clients.get(1001, 5).id == 5
+
+
+def test_an_attempt_past_the_deadline_is_not_sent() -> None:
+    request = httpx.Request("GET", f"{URL}/me")
+    call = _Call(request, RetryPolicy(), deadline=0.01)
+    REAL_SLEEP(0.02)
+    with pytest.raises(APITimeoutError, match="did not complete within the call's deadline"):
+        call.cap_timeouts()
+
+
+def test_connection_failures_say_how_many_attempts_were_made() -> None:
+    refused = httpx.ConnectError("connection refused")
+    script = Script(refused, refused, refused)
+    with pytest.raises(
+        APIConnectionError, match="connection failed on attempt 3: connection refused"
+    ):
+        toggl(script).clients.get(1001, 5)
+
+
+@pytest.mark.parametrize("first", [500, 503])
+def test_a_delete_answered_404_after_a_5xx_was_done_by_the_earlier_attempt(first: int) -> None:
+    gone = httpx.Response(404, json="not found", headers={"X-Kept": "1", "A-Kept": "2"})
+    script = Script(answer(first, "oops"), gone)
+    http = toggl(script).low_level.get_httpx_client()
+    response = http.delete("/workspaces/1001/clients/5")
+    assert response.status_code == 200 and len(script.requests) == 2
+    assert response.extensions[ATTEMPTS] == 2
+    assert response.extensions["toggl_deleted_on_retry"] is True
+    assert sorted(response.headers) == ["a-kept", "x-kept"]  # no length or type of a body
+
+
+def test_a_read_answered_404_after_a_5xx_is_a_404() -> None:
+    script = Script(answer(503, "oops"), answer(404, "No client with ID 5"))
+    with pytest.raises(NotFoundError):
+        toggl(script).clients.get(1001, 5)
+
+
+def test_each_answer_is_logged_at_debug(caplog: pytest.LogCaptureFixture) -> None:
+    script = Script(answer(200, CLIENT))
+    with caplog.at_level(logging.DEBUG, logger="toggl_track_client"):
+        toggl(script).clients.get(1001, 5)
+    assert any(
+        record.getMessage().startswith(f"GET {URL}/workspaces/1001/clients/5 -> 200 (")
+        for record in caplog.records
+    )
+
+
+def test_pacing_waits_that_fit_the_deadline_are_waited() -> None:
+    script = Script(*[answer(200, CLIENT)] * 3)
+    client = toggl(script, max_requests_per_second=50)
+    for _ in range(3):
+        client.clients.get(1001, 5)
+    assert len(script.requests) == 3
+
+
+def test_async_pacing_waits_that_fit_the_deadline_are_waited() -> None:
+    script = Script(*[answer(200, CLIENT)] * 3)
+
+    async def calls() -> int:
+        async with AsyncToggl(api_token="t", base_url=URL, transport=script.transport(),
+                              max_requests_per_second=50) as client:  # fmt: skip
+            for _ in range(3):
+                await client.clients.get(1001, 5)
+        return len(script.requests)
+
+    assert asyncio.run(calls()) == 3
+
+
+class Chunks(httpx.AsyncByteStream):
+    def __init__(self, *chunks: bytes, error: Exception | None = None) -> None:
+        self.chunks, self.error = chunks, error
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self.chunks:
+            yield chunk
+        if self.error is not None:
+            raise self.error
+
+
+def async_answer(stream: httpx.AsyncByteStream) -> httpx.MockTransport:
+    return httpx.MockTransport(
+        lambda request: httpx.Response(
+            200, stream=stream, headers={"Content-Type": "application/json"}
+        )
+    )
+
+
+BODY = (
+    b'{"id": 5, "wid": 1001, "archived": false, "name": "Acme", "at": "2024-03-17T10:55:38+00:00"}'
+)
+
+
+@pytest.mark.parametrize(("limit", "fits"), [(len(BODY), True), (len(BODY) - 1, False)])
+def test_an_async_body_may_be_exactly_the_size_limit(limit: int, fits: bool) -> None:
+    async def call() -> Any:
+        async with AsyncToggl(api_token="t", base_url=URL, max_response_bytes=limit,
+                              transport=async_answer(Chunks(BODY[:10], BODY[10:]))) as client:  # fmt: skip
+            return await client.clients.get(1001, 5)
+
+    if fits:
+        assert asyncio.run(call()).id == 5
+    else:
+        with pytest.raises(ResponseTooLargeError):
+            asyncio.run(call())
+
+
+def test_a_body_that_times_out_while_read_names_the_attempt() -> None:
+    class Trickle(httpx.SyncByteStream):
+        def __iter__(self) -> Any:
+            yield BODY[:5]
+            raise httpx.ReadTimeout("slow")
+
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, stream=Trickle()))
+    client = Toggl(api_token="t", base_url=URL, transport=transport)
+    with pytest.raises(APITimeoutError, match=r"\(attempt 1, a deadline of 60 s\)"):
+        client.clients.get(1001, 5)
+
+
+@pytest.fixture
+def keep_alive() -> Iterator[tuple[str, list[int]]]:
+    """A loopback server answering every request on a connection with one client; it counts the
+    connections it accepted."""
+    server = socket.create_server(("127.0.0.1", 0))
+    accepted: list[int] = []
+    answer_bytes = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+        + str(len(BODY)).encode() + b"\r\n\r\n" + BODY
+    )  # fmt: skip
+
+    def serve(connection: socket.socket) -> None:
+        with connection:
+            pending = b""
+            while True:
+                try:
+                    data = connection.recv(65536)
+                except OSError:
+                    return
+                if not data:
+                    return
+                pending += data
+                while b"\r\n\r\n" in pending:
+                    _, pending = pending.split(b"\r\n\r\n", 1)
+                    connection.sendall(answer_bytes)
+
+    def accept() -> None:
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            accepted.append(1)
+            threading.Thread(target=serve, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/api/v9", accepted
+    server.close()
+
+
+def test_a_body_read_in_time_releases_its_socket_to_the_pool(
+    keep_alive: tuple[str, list[int]],
+) -> None:
+    """The deadline's watchdog lets go of a socket once its body is read: past that call's
+    deadline the connection is still whole, and the next call reuses it."""
+    url, accepted = keep_alive
+    with Toggl(api_token="t", base_url=url, deadline=0.3) as client:
+        assert client.clients.get(1001, 5).id == 5
+        REAL_SLEEP(0.6)  # the first call's deadline and a few watchdog ticks go by
+        assert client.clients.get(1001, 5).id == 5
+    assert len(accepted) == 1
