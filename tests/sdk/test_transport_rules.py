@@ -50,8 +50,48 @@ def test_an_attempt_past_the_deadline_is_not_sent() -> None:
     request = httpx.Request("GET", f"{URL}/me")
     call = _Call(request, RetryPolicy(), deadline=0.01)
     REAL_SLEEP(0.02)
-    with pytest.raises(APITimeoutError, match="did not complete within the call's deadline"):
+    with pytest.raises(APITimeoutError, match=r"deadline of 0.01 s \(attempt 1\)"):
         call.cap_timeouts()
+
+
+def test_each_timeout_of_an_attempt_is_cut_to_what_is_left_of_the_deadline() -> None:
+    timeouts = {"connect": 10.0, "read": 0.5, "write": 30.0, "pool": 0.25}
+    request = httpx.Request("GET", f"{URL}/me", extensions={"timeout": timeouts})
+    _Call(request, RetryPolicy(), deadline=5).cap_timeouts()
+    cut = request.extensions["timeout"]
+    assert cut["read"] == 0.5 and cut["pool"] == 0.25  # shorter than what is left: kept
+    assert 4.5 < cut["connect"] <= 5 and 4.5 < cut["write"] <= 5
+    quick = httpx.Request("GET", f"{URL}/me", extensions={"timeout": dict(timeouts)})
+    _Call(quick, RetryPolicy(), deadline=60).cap_timeouts()
+    assert quick.extensions["timeout"] == timeouts  # all end before the deadline: unchanged
+
+
+def test_an_answer_of_exactly_the_size_limit_is_read() -> None:
+    body = answer(200, CLIENT)
+    size = len(body.content)
+    assert toggl(Script(answer(200, CLIENT)), max_response_bytes=size).clients.get(1001, 5).id == 5
+    with pytest.raises(ResponseTooLargeError):
+        toggl(Script(answer(200, CLIENT)), max_response_bytes=size - 1).clients.get(1001, 5)
+
+
+@pytest.mark.parametrize(
+    ("lost", "deleted"),
+    [(httpx.ConnectError("refused"), False), (httpx.ReadError("reset"), True),
+     (httpx.ReadTimeout("slow"), True)],
+)  # fmt: skip
+def test_only_an_attempt_that_may_have_reached_the_server_makes_a_404_a_done_delete(
+    lost: Exception, deleted: bool
+) -> None:
+    script = Script(lost, answer(404, "No client with ID 5"))
+    http = toggl(script).low_level.get_httpx_client()
+    response = http.delete("/workspaces/1001/clients/5")
+    assert (response.status_code == 200) is deleted and len(script.requests) == 2
+
+
+def test_a_delete_answered_another_error_after_a_5xx_is_that_error() -> None:
+    script = Script(answer(503, "oops"), answer(400, "bad"))
+    http = toggl(script).low_level.get_httpx_client()
+    assert http.delete("/workspaces/1001/clients/5").status_code == 400
 
 
 def test_connection_failures_say_how_many_attempts_were_made() -> None:
