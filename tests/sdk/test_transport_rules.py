@@ -19,6 +19,7 @@ from toggl_track_client import (
     APITimeoutError,
     AsyncToggl,
     NotFoundError,
+    RateLimitError,
     ResponseTooLargeError,
     Toggl,
 )
@@ -253,3 +254,85 @@ def test_a_body_read_in_time_releases_its_socket_to_the_pool(
         REAL_SLEEP(0.6)  # the first call's deadline and a few watchdog ticks go by
         assert client.clients.get(1001, 5).id == 5
     assert len(accepted) == 1
+
+
+def test_a_retry_wait_longer_than_the_deadline_is_not_waited() -> None:
+    script = Script(answer(429, "slow down", **{"Retry-After": "30"}), answer(200, CLIENT))
+    with pytest.raises(RateLimitError):
+        toggl(script, deadline=5).clients.get(1001, 5)
+    assert len(script.requests) == 1
+
+
+class SlowChunks(httpx.SyncByteStream):
+    """A body in memory (no socket to cut) that comes in slowly, chunk by chunk."""
+
+    def __init__(self, *chunks: bytes, pause: float = 0.0) -> None:
+        self.chunks, self.pause = chunks, pause
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.chunks:
+            REAL_SLEEP(self.pause)
+            yield chunk
+
+
+def streamed(stream: httpx.SyncByteStream) -> httpx.MockTransport:
+    return httpx.MockTransport(lambda request: httpx.Response(200, stream=stream))
+
+
+@pytest.mark.parametrize(("limit", "fits"), [(len(BODY), True), (len(BODY) - 1, False)])
+def test_a_streamed_body_may_be_exactly_the_size_limit(limit: int, fits: bool) -> None:
+    client = Toggl(api_token="t", base_url=URL, max_response_bytes=limit,
+                   transport=streamed(SlowChunks(BODY[:10], BODY[10:])))  # fmt: skip
+    if fits:
+        assert client.clients.get(1001, 5).id == 5
+    else:
+        with pytest.raises(ResponseTooLargeError):
+            client.clients.get(1001, 5)
+
+
+def test_a_body_still_coming_at_the_deadline_is_cut_between_chunks() -> None:
+    chunks = [BODY[i : i + 5] for i in range(0, len(BODY), 5)]
+    client = Toggl(api_token="t", base_url=URL, deadline=0.3,
+                   transport=streamed(SlowChunks(*chunks, pause=0.05)))  # fmt: skip
+    with pytest.raises(APITimeoutError, match="deadline of 0.3 s"):
+        client.clients.get(1001, 5)
+    no_deadline = Toggl(api_token="t", base_url=URL, deadline=None,
+                        transport=streamed(SlowChunks(*chunks)))  # fmt: skip
+    assert no_deadline.clients.get(1001, 5).id == 5
+
+
+class Closing(httpx.MockTransport):
+    closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+def test_a_copy_s_close_leaves_the_shared_pool_to_the_client_it_came_from() -> None:
+    pool = Closing(lambda request: answer(200, CLIENT))
+    parent = Toggl(api_token="t", base_url=URL, transport=pool)
+    copy = parent.with_options(timeout=5)
+    copy.clients.get(1001, 5)
+    copy.close()
+    assert not pool.closed
+    parent.clients.get(1001, 5)
+    parent.close()
+    assert pool.closed
+
+
+def test_an_async_copy_s_close_leaves_the_shared_pool_too() -> None:
+    pool = Closing(lambda request: answer(200, CLIENT))
+
+    async def calls() -> list[bool]:
+        parent = AsyncToggl(api_token="t", base_url=URL, transport=pool)
+        copy = parent.with_options(timeout=5)
+        await copy.clients.get(1001, 5)
+        await copy.aclose()
+        after_copy = pool.closed
+        await parent.aclose()
+        return [after_copy, pool.closed]
+
+    assert asyncio.run(calls()) == [False, True]
