@@ -89,10 +89,11 @@ def test_only_an_attempt_that_may_have_reached_the_server_makes_a_404_a_done_del
     assert (response.status_code == 200) is deleted and len(script.requests) == 2
 
 
-def test_a_delete_answered_another_error_after_a_5xx_is_that_error() -> None:
-    script = Script(answer(503, "oops"), answer(400, "bad"))
-    http = toggl(script).low_level.get_httpx_client()
-    assert http.delete("/workspaces/1001/clients/5").status_code == 400
+@pytest.mark.parametrize("status", [400, 422, 500])
+def test_a_delete_answered_another_error_after_a_5xx_is_that_error(status: int) -> None:
+    script = Script(answer(503, "oops"), answer(status, "bad"))
+    http = toggl(script, max_retries=1).low_level.get_httpx_client()
+    assert http.delete("/workspaces/1001/clients/5").status_code == status
 
 
 def test_connection_failures_say_how_many_attempts_were_made() -> None:
@@ -336,3 +337,71 @@ def test_an_async_copy_s_close_leaves_the_shared_pool_too() -> None:
         return [after_copy, pool.closed]
 
     assert asyncio.run(calls()) == [False, True]
+
+
+def test_async_connection_failures_are_retried_and_translated() -> None:
+    refused = httpx.ConnectError("connection refused")
+
+    async def call(script: Script) -> Any:
+        async with AsyncToggl(api_token="t", base_url=URL, transport=script.transport()) as client:
+            return await client.clients.get(1001, 5)
+
+    assert asyncio.run(call(Script(refused, answer(200, CLIENT)))).id == 5
+    with pytest.raises(APIConnectionError, match="connection failed on attempt 3"):
+        asyncio.run(call(Script(refused, refused, refused)))
+
+
+def test_an_async_body_broken_while_read_is_the_package_s_error() -> None:
+    async def call() -> Any:
+        broken = Chunks(BODY[:10], error=httpx.ReadError("reset by peer"))
+        async with AsyncToggl(
+            api_token="t", base_url=URL, transport=async_answer(broken)
+        ) as client:
+            return await client.clients.get(1001, 5)
+
+    with pytest.raises(
+        APIConnectionError, match="connection failed while reading the answer: reset by peer"
+    ):
+        asyncio.run(call())
+
+
+@pytest.fixture
+def stalling() -> Iterator[str]:
+    """A server whose body comes in a byte every 0.1 s for 0.8 s, then stops coming."""
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve(connection: socket.socket) -> None:
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                               b"Content-Length: 1000\r\n\r\n[")  # fmt: skip
+            for _ in range(8):
+                if stop.wait(0.1):
+                    return
+                connection.sendall(b" ")
+            stop.wait(10)
+
+    def accept() -> None:
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/api/v9"
+    stop.set()
+    server.close()
+
+
+def test_a_read_that_stalls_near_the_deadline_is_cut_at_the_deadline(stalling: str) -> None:
+    """Each read may wait as long as what was left when the attempt began (1 s here): a stall
+    that starts at 0.8 s would end at 1.8 s. The watchdog cuts the socket at the deadline."""
+    client = Toggl(api_token="t", base_url=stalling, deadline=1.0)
+    started = time.monotonic()
+    with pytest.raises(APITimeoutError, match="deadline of 1 s"):
+        client.clients.get(1001, 5)
+    assert time.monotonic() - started < 1.5
+    client.close()
