@@ -396,9 +396,14 @@ def stalling() -> Iterator[str]:
     server.close()
 
 
-def test_a_read_that_stalls_near_the_deadline_is_cut_at_the_deadline(stalling: str) -> None:
+def test_a_read_that_stalls_near_the_deadline_is_cut_at_the_deadline(
+    stalling: str, keep_alive: tuple[str, list[int]]
+) -> None:
     """Each read may wait as long as what was left when the attempt began (1 s here): a stall
-    that starts at 0.8 s would end at 1.8 s. The watchdog cuts the socket at the deadline."""
+    that starts at 0.8 s would end at 1.8 s. The watchdog cuts the socket at the deadline; a call
+    without a deadline before it gives it nothing to watch."""
+    with Toggl(api_token="t", base_url=keep_alive[0], deadline=None) as unbounded:
+        assert unbounded.clients.get(1001, 5).id == 5
     client = Toggl(api_token="t", base_url=stalling, deadline=1.0)
     started = time.monotonic()
     with pytest.raises(APITimeoutError, match="deadline of 1 s"):
