@@ -112,6 +112,16 @@ def test_a_refused_delete_is_a_failure_and_the_others_are_still_deleted() -> Non
     )
 
 
+def test_what_is_no_longer_the_run_s_is_skipped_and_the_older_ones_still_deleted() -> None:
+    upstream = Upstream()
+    gate = gateway(upstream, budget=60)
+    for name in ("first", "second"):
+        create(gate, name)
+    gate.ledger.record_disowned(61300002, "renamed")  # the newest: skipped, not a stop
+    outcome = clean_up(gate, PLACEHOLDER, drain_seconds=1)
+    assert outcome.deleted == ["clients 61300001"] and sorted(upstream.clients) == [61300002]
+
+
 def test_a_delete_that_keeps_the_client_is_a_failure() -> None:
     upstream = Upstream()
     gate = gateway(upstream, budget=60)
@@ -167,17 +177,18 @@ def test_contract_cleanup_deletes_only_what_ledgers_and_proofs_show_abandoned(
     old = "20240101000000-aaaaaa"
     recent = run_id_at(MAX_RUN_SECONDS, "bbbbbb")  # may still be going for 5 more minutes
     edge = run_id_at(MAX_RUN_SECONDS + 300, "cccccc")  # just past them: abandoned
+    almost = run_id_at(MAX_RUN_SECONDS + 299, "dddddd")  # a second before: may still be going
     from_ledger = {**THEIRS, "id": 7, "name": "fuzzed name", "notes": marker(TOKEN, old)}
     renamed = {**THEIRS, "id": 8, "name": "taken over", "notes": "mine now"}
     upstream = Upstream(
         THEIRS, from_ledger, renamed,
         named(old, 10, " a-b"), named(old, 11, token="other token"), named(recent, 12),
-        named(edge, 14),
+        named(edge, 14), named(almost, 15),
         {**THEIRS, "id": 13, "name": f"{NAME_PREFIX}yesterday-x"},
     )  # fmt: skip
     path = ledger_file(tmp_path, old, [7, 8, 9])  # 9: already gone
     outcome = clean_abandoned(gateway(upstream, budget=200), PLACEHOLDER, TOKEN, 1001, tmp_path)
-    assert sorted(upstream.clients) == [5, 8, 11, 12, 13]
+    assert sorted(upstream.clients) == [5, 8, 11, 12, 13, 15]
     # Adopted in creation order, deleted newest first; ids of one resource in order.
     assert outcome.deleted == [f"client 14 '{NAME_PREFIX}{edge}-x'",
                                f"client 10 '{NAME_PREFIX}{old}-x a-b'", "client 7 'c7'"]  # fmt: skip
@@ -186,6 +197,7 @@ def test_contract_cleanup_deletes_only_what_ledgers_and_proofs_show_abandoned(
         "client 9 'c9': already gone",
         f"client 11 '{NAME_PREFIX}{old}-x': no proof in its notes that a run with this token made it",
         f"client 12 '{NAME_PREFIX}{recent}-x': its run may still be going (started 3600 s ago)",
+        f"client 15 '{NAME_PREFIX}{almost}-x': its run may still be going (started 3899 s ago)",
         f"client 13 '{NAME_PREFIX}yesterday-x': our prefix, but no well-formed run id",
     ])  # fmt: skip
     assert outcome.failed == []
@@ -200,3 +212,12 @@ def test_contract_cleanup_may_spend_what_a_run_keeps_for_its_cleanup(tmp_path: P
     gate.budget.reserve = lambda: 10  # all of it is cleanup's
     outcome = clean_abandoned(gate, PLACEHOLDER, TOKEN, 1001, tmp_path)
     assert outcome.failed == [] and outcome.deleted == [f"client 10 '{NAME_PREFIX}{old}-x'"]
+
+
+def test_contract_cleanup_that_cannot_list_the_workspace_checks_nothing(tmp_path: Path) -> None:
+    upstream = Upstream(named("20240101000000-aaaaaa", 10))
+    upstream.status = [500] * 20  # every read fails
+    outcome = clean_abandoned(gateway(upstream, budget=60), PLACEHOLDER, TOKEN, 1001, tmp_path)
+    assert outcome.deleted == [] and len(outcome.failed) == 1
+    assert outcome.failed[0].startswith("the workspace's clients could not be listed (")
+    assert outcome.failed[0].endswith("): nothing checked") and 10 in upstream.clients
