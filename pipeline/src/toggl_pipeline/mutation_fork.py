@@ -26,11 +26,12 @@ import select
 import signal
 import socket
 import sys
+from collections.abc import Mapping
 
 _KILLED = 124  # what `run` answers for a fork killed before it finished
 
 
-def preloadable(modules: dict[str, object], root: str) -> list[str]:
+def preloadable(modules: Mapping[str, object], root: str) -> list[str]:
     """The names of the modules a server may import first: none of this repository's own
     (anything under `root` but the virtualenv and tools folders)."""
     own = os.path.join(os.path.realpath(root), "")
