@@ -303,12 +303,10 @@ def _shown(url: str) -> str:
 
 
 _OPEN: dict[str, LimitsStore] = {}
+_USERS: dict[str, int] = {}  # per URL: the opens not yet released
 _OPEN_LOCK = threading.Lock()
 # Dropped while the interpreter still works: pyrate-limiter's buckets log as they go.
 atexit.register(_OPEN.clear)
-
-
-_USERS: dict[str, int] = {}
 
 
 def open_store(url: str) -> LimitsStore:

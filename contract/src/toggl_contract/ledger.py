@@ -80,7 +80,11 @@ class Ledger:
     def record_delete_answered(self, resource_id: int) -> None:
         """The server said it deleted it: a read must still show it gone."""
         with self._lock:
-            if resource_id not in self.created or resource_id in self.gone | self.delete_answered:
+            if (
+                resource_id not in self.created
+                or resource_id in self.gone
+                or resource_id in self.delete_answered
+            ):
                 return
             self.delete_answered.add(resource_id)
         self._write({"event": "delete-answered", "id": resource_id})
