@@ -1,4 +1,5 @@
-"""What tests of every area share: the repository root, the seed's names, a scripted transport.
+"""What tests of every area share: the repository root, the seed's names, a scripted transport, a
+loopback server for misbehaving on the wire.
 
 Fixtures live in `conftest.py`; the Toggl emulator's own fixtures come from its pytest plugin
 (`toggl_emulator`, `toggl_http`, `toggl_server`, ...), which the test suite uses as users do.
@@ -6,6 +7,10 @@ Fixtures live in `conftest.py`; the Toggl emulator's own fixtures come from its 
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +93,28 @@ def operation_module(operation: dict[str, Any]) -> Any:
 
     snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in operation["operationId"])
     return importlib.import_module(f"toggl_track_client.api.{operation['tags'][0].lower()}.{snake}")
+
+
+@contextlib.contextmanager
+def loopback_server(
+    serve: Callable[[socket.socket], None],
+) -> Iterator[tuple[str, list[socket.socket]]]:
+    """A TCP server on 127.0.0.1 that hands each connection to `serve` in a thread of its own:
+    the API base URL it answers on, and the connections it has accepted so far."""
+    server = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return  # the server was closed
+            accepted.append(connection)
+            threading.Thread(target=serve, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}/api/v9", accepted
+    finally:
+        server.close()

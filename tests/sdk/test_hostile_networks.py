@@ -13,7 +13,7 @@ import httpx
 import pytest
 from toggl_track_client import APITimeoutError, AsyncToggl, ResponseTooLargeError, Toggl
 
-from tests.support import CLIENT, Script, answer
+from tests.support import CLIENT, Script, answer, loopback_server
 
 HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
 
@@ -21,7 +21,6 @@ HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 10
 @pytest.fixture
 def trickling() -> Iterator[str]:
     """A server that answers every request with a body trickling in, one byte every 0.2 s."""
-    server = socket.create_server(("127.0.0.1", 0))
     stop = threading.Event()
 
     def serve(connection: socket.socket) -> None:
@@ -34,18 +33,9 @@ def trickling() -> Iterator[str]:
                 except OSError:
                     return
 
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = server.accept()
-            except OSError:
-                return
-            threading.Thread(target=serve, args=(connection,), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}/api/v9"
-    stop.set()
-    server.close()
+    with loopback_server(serve) as (url, _):
+        yield url
+        stop.set()
 
 
 def test_a_trickling_body_ends_the_call_at_its_deadline(trickling: str) -> None:
@@ -68,23 +58,20 @@ def test_a_trickling_body_ends_the_async_call_at_its_deadline(trickling: str) ->
 
 
 def test_a_stalled_body_is_cut_at_the_deadline_not_after_a_read_timeout() -> None:
-    server = socket.create_server(("127.0.0.1", 0))
+    def serve(connection: socket.socket) -> None:
+        with connection:
+            connection.recv(65536)
+            connection.sendall(HEAD + b"[")  # then nothing, for longer than any timeout
+            time.sleep(10)
 
-    def serve() -> None:
-        connection, _ = server.accept()
-        connection.recv(65536)
-        connection.sendall(HEAD + b"[")  # then nothing, for longer than any timeout
-        time.sleep(10)
-        connection.close()
-
-    threading.Thread(target=serve, daemon=True).start()
-    url = f"http://127.0.0.1:{server.getsockname()[1]}/api/v9"
-    with Toggl(api_token="t", base_url=url, deadline=1, timeout=8, max_retries=0) as toggl:
+    with (
+        loopback_server(serve) as (url, _),
+        Toggl(api_token="t", base_url=url, deadline=1, timeout=8, max_retries=0) as toggl,
+    ):
         started = time.monotonic()
         with pytest.raises(APITimeoutError):
             toggl.clients.list(1001)
     assert time.monotonic() - started < 2  # the 8 s read timeout did not decide
-    server.close()
 
 
 def test_an_answer_over_the_size_limit_is_refused_without_being_read() -> None:

@@ -27,7 +27,7 @@ from toggl_track_client._runtime.exceptions import ATTEMPTS
 from toggl_track_client._runtime.retry import RetryPolicy
 from toggl_track_client._runtime.transport import _Call
 
-from tests.support import CLIENT, Script, answer
+from tests.support import CLIENT, Script, answer, loopback_server
 
 URL = "https://t.test/api/v9"
 REAL_SLEEP = time.sleep  # the fixture below stops the transport's sleeps, which are time.sleep
@@ -205,11 +205,9 @@ def test_a_body_that_times_out_while_read_names_the_attempt() -> None:
 
 
 @pytest.fixture
-def keep_alive() -> Iterator[tuple[str, list[int]]]:
-    """A loopback server answering every request on a connection with one client; it counts the
+def keep_alive() -> Iterator[tuple[str, list[socket.socket]]]:
+    """A loopback server answering every request on a connection with one client; it lists the
     connections it accepted."""
-    server = socket.create_server(("127.0.0.1", 0))
-    accepted: list[int] = []
     answer_bytes = (
         b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
         + str(len(BODY)).encode() + b"\r\n\r\n" + BODY
@@ -230,22 +228,12 @@ def keep_alive() -> Iterator[tuple[str, list[int]]]:
                     _, pending = pending.split(b"\r\n\r\n", 1)
                     connection.sendall(answer_bytes)
 
-    def accept() -> None:
-        while True:
-            try:
-                connection, _ = server.accept()
-            except OSError:
-                return
-            accepted.append(1)
-            threading.Thread(target=serve, args=(connection,), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}/api/v9", accepted
-    server.close()
+    with loopback_server(serve) as server:
+        yield server
 
 
 def test_a_body_read_in_time_releases_its_socket_to_the_pool(
-    keep_alive: tuple[str, list[int]],
+    keep_alive: tuple[str, list[socket.socket]],
 ) -> None:
     """The deadline's watchdog lets go of a socket once its body is read: past that call's
     deadline the connection is still whole, and the next call reuses it."""
@@ -368,7 +356,6 @@ def test_an_async_body_broken_while_read_is_the_package_s_error() -> None:
 @pytest.fixture
 def stalling() -> Iterator[str]:
     """A server whose body comes in a byte every 0.1 s for 0.8 s, then stops coming."""
-    server = socket.create_server(("127.0.0.1", 0))
     stop = threading.Event()
 
     def serve(connection: socket.socket) -> None:
@@ -382,22 +369,13 @@ def stalling() -> Iterator[str]:
                 connection.sendall(b" ")
             stop.wait(10)
 
-    def accept() -> None:
-        while True:
-            try:
-                connection, _ = server.accept()
-            except OSError:
-                return
-            threading.Thread(target=serve, args=(connection,), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}/api/v9"
-    stop.set()
-    server.close()
+    with loopback_server(serve) as (url, _):
+        yield url
+        stop.set()
 
 
 def test_a_read_that_stalls_near_the_deadline_is_cut_at_the_deadline(
-    stalling: str, keep_alive: tuple[str, list[int]]
+    stalling: str, keep_alive: tuple[str, list[socket.socket]]
 ) -> None:
     """Each read may wait as long as what was left when the attempt began (1 s here): a stall
     that starts at 0.8 s would end at 1.8 s. The watchdog cuts the socket at the deadline; a call
