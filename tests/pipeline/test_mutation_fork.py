@@ -3,10 +3,8 @@ tests', and without a server the tests still run (cold), never a false "killed".
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,22 +34,8 @@ def project(tmp_path: Path) -> Path:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Path]:
     sock = tmp_path / "fork.sock"
-    process = subprocess.Popen([sys.executable, str(SERVER), "serve", str(sock), "pytest", "_asyncio"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-                    probe.connect(str(sock))
-                break
-            except OSError:
-                assert time.monotonic() < deadline and process.poll() is None
-                time.sleep(0.05)
+    with mutation_fork.started(str(sock), ["pytest", "_asyncio"], str(ROOT)):
         yield sock
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def test_each_run_imports_the_code_as_it_is_now(server: Path, project: Path) -> None:

@@ -27,13 +27,11 @@ import contextlib
 import json
 import os
 import shlex
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import tomllib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,7 +159,7 @@ def run(root: Path, module: Module, minutes: float, accepted: dict[str, str]) ->
                      [f"{module.source}: its tests fail without a mutant:\n{tail}"], broken=True)  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="mutation-") as scratch:
         sock = f"{scratch}/fork.sock"
-        with _fork_server(sock, json.loads(preload.read_text()), root):
+        with mutation_fork.started(sock, json.loads(preload.read_text()), str(root)):
             command = shlex.join([sys.executable, "-S", str(FORK_SERVER), "run", sock, *args])
             # The unmutated tests must pass in a fork too; where they do not (some async tests
             # do not survive the fork), every mutant runs cold, slower but the same as CI.
@@ -169,28 +167,6 @@ def run(root: Path, module: Module, minutes: float, accepted: dict[str, str]) ->
                 print("  (its tests fail in a fork: each mutant runs them cold)", flush=True)
                 command = shlex.join([sys.executable, "-m", "pytest", *args])
             return _run_mutants(root, module, config, session, command, minutes, accepted, timeout)
-
-
-@contextlib.contextmanager
-def _fork_server(sock: str, preload: list[str], root: Path) -> Iterator[None]:
-    """The fork server, up (answering a probe) before the mutants start, stopped after."""
-    server = subprocess.Popen([sys.executable, FORK_SERVER, "serve", sock, *preload], cwd=root,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-                    probe.connect(sock)
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the mutation fork server did not start") from None
-                time.sleep(0.05)
-        yield
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def _run_mutants(

@@ -26,7 +26,8 @@ import select
 import signal
 import socket
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
 
 _KILLED = 124  # what `run` answers for a fork killed before it finished
 
@@ -103,6 +104,30 @@ def _run_in_fork(
                 os.killpg(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
             return _KILLED
+
+
+@contextlib.contextmanager
+def started(path: str, preload: list[str], cwd: str) -> Iterator[None]:
+    """A server on `path`, up (answering a probe) before the block runs, stopped after it."""
+    import subprocess
+
+    server = subprocess.Popen([sys.executable, __file__, "serve", path, *preload], cwd=cwd,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                    probe.connect(path)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the mutation fork server did not start") from None
+                time.sleep(0.05)
+        yield
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
 def run(path: str, args: list[str]) -> int:
