@@ -106,7 +106,7 @@ MODULES = (
            ("tests/contract/test_cleanup_rules.py", "tests/contract/test_gateway.py",
             "tests/contract/test_cleanup.py")),
     Module("rules", "contract/src/toggl_contract/rules.py", "contract/src/toggl_contract/rules.py",
-           ("tests/contract/test_rules.py",)),
+           ("tests/contract/test_rule_verdicts.py", "tests/contract/test_rules.py")),
     Module("release_check", "pipeline/src/toggl_pipeline/release_check.py",
            "pipeline/src/toggl_pipeline/release_check.py",
            ("tests/pipeline/test_release_rules.py", "tests/pipeline/test_release_check.py")),
