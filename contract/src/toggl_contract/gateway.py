@@ -224,7 +224,7 @@ class Gateway:
         self._snapshot_lock = threading.Lock()
         self._inflight = 0
         self._idle = threading.Condition()
-        pacer: Pacer | SharedPacer = (
+        self.pacer: Pacer | SharedPacer = (
             SharedPacer(store, key, min(TOGGL_SAFE_RATE, 1.0 / interval if interval > 0 else TOGGL_SAFE_RATE))
             if store else Pacer(1.0 / interval if interval > 0 else None)
         )  # fmt: skip
@@ -232,7 +232,7 @@ class Gateway:
 
         def client(policy: RetryPolicy) -> httpx.Client:
             retrying = RetryTransport(
-                self._upstream, policy, self.quota, pacer, deadline=timeout, owns_inner=False
+                self._upstream, policy, self.quota, self.pacer, deadline=timeout, owns_inner=False
             )
             return httpx.Client(
                 transport=retrying, timeout=httpx.Timeout(timeout, connect=min(10.0, timeout))

@@ -96,7 +96,8 @@ MODULES = (
             "tests/contract/test_gateway.py", "tests/contract/test_cleanup.py")),
     Module("gateway", "contract/src/toggl_contract/gateway.py",
            "contract/src/toggl_contract/gateway.py",
-           ("tests/contract/test_gateway.py", "tests/contract/test_relay.py",
+           ("tests/contract/test_gateway_rules.py", "tests/contract/test_gateway.py",
+            "tests/contract/test_relay.py",
             # the two slow ones (a shared store paced in real time, a relay's framing: 9 s of
             # the subset's 10); the faster tests still reach both
             "--deselect=tests/contract/test_gateway.py::test_runs_sharing_a_store_share_one_pace_and_one_quota",
