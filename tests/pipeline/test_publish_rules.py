@@ -3,14 +3,21 @@ release, what an index page says. (`test_publish.py` runs `make publish` on buil
 
 from __future__ import annotations
 
+import hashlib
 import http.server
+import io
+import json
+import shutil
+import subprocess
+import sys
 import threading
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from toggl_pipeline import publish, versions
-from toggl_pipeline.layout import Layout
+from toggl_pipeline.layout import Distribution, Layout
 
 LAYOUT = Layout.here()
 SDK = LAYOUT.distributions[0]
@@ -110,3 +117,267 @@ def test_the_index_page_says_whether_a_version_is_out(index: str) -> None:
     assert not publish.published(index + "/missing", SDK, [out])  # 404: never published
     with pytest.raises(Exception, match="500"):
         publish.published(index + "/broken", SDK, [out])  # any other error is not a "no"
+
+
+# --- what dist/ holds, and the plan ---------------------------------------------------------------
+
+
+def built_tree(root: Path, files: dict[str, bytes] | None = None) -> Layout:
+    """A checkout's version files, and dist/ with the files a build of them made (recorded)."""
+    layout = Layout(root)
+    (root / "sdk").mkdir(parents=True)
+    for dist in LAYOUT.distributions:
+        target = layout.root / dist.version_file.relative_to(LAYOUT.root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(dist.version_file.read_bytes())
+    if files is None:
+        files = {}
+        for dist in layout.distributions:
+            prefix = f"{dist.name.replace('-', '_')}-{versions.read(dist)}"
+            files |= {f"{prefix}-py3-none-any.whl": prefix.encode(), f"{prefix}.tar.gz": b"sdist"}
+    layout.dist.mkdir()
+    layout.build.mkdir()
+    for name, content in files.items():
+        (layout.dist / name).write_bytes(content)
+    layout.dist_manifest.write_text("".join(
+        f"{hashlib.sha256(content).hexdigest()}  {name}\n" for name, content in files.items()
+    ))  # fmt: skip
+    return layout
+
+
+def test_the_files_a_build_recorded_are_verified_and_grouped(tmp_path: Path) -> None:
+    layout = built_tree(tmp_path)
+    grouped = publish.verified_files(layout)
+    assert [dist.name for dist in grouped] == [d.name for d in LAYOUT.distributions]
+    for dist, files in grouped.items():
+        version = versions.read(dist)
+        assert sorted(p.name for p in files) == sorted(
+            [
+                f"{dist.name.replace('-', '_')}-{version}-py3-none-any.whl",
+                f"{dist.name.replace('-', '_')}-{version}.tar.gz",
+            ]
+        )
+        assert all(p.parent == layout.dist for p in files)
+
+
+def test_without_a_build_record_nothing_is_verified(tmp_path: Path) -> None:
+    layout = built_tree(tmp_path)
+    layout.dist_manifest.unlink()
+    with pytest.raises(
+        publish.Refused, match=r"^no dist.sha256 from `make build`: run `make build`$"
+    ):
+        publish.verified_files(layout)
+
+
+def test_a_file_the_build_did_not_make_or_a_missing_one_is_refused(tmp_path: Path) -> None:
+    layout = built_tree(tmp_path)
+    (layout.dist / "extra.whl").write_bytes(b"x")
+    with pytest.raises(publish.Refused, match=r"did not make: \['extra.whl'\]$"):
+        publish.verified_files(layout)
+    (layout.dist / "extra.whl").unlink()
+    first = sorted(layout.dist.iterdir())[0]
+    first.unlink()
+    with pytest.raises(
+        publish.Refused, match=rf"lacks files `make build` made: \['{first.name}'\]$"
+    ):
+        publish.verified_files(layout)
+    shutil.rmtree(layout.dist)
+    with pytest.raises(publish.Refused, match="lacks files"):
+        publish.verified_files(layout)
+
+
+def test_a_changed_file_is_refused(tmp_path: Path) -> None:
+    layout = built_tree(tmp_path)
+    last = sorted(layout.dist.iterdir())[-1]
+    last.write_bytes(last.read_bytes() + b"!")
+    with pytest.raises(
+        publish.Refused, match=rf"^dist/{last.name} is not the file `make build` made"
+    ):
+        publish.verified_files(layout)
+
+
+@pytest.mark.parametrize("left_out", ["whl", "tar.gz"])
+def test_each_distribution_needs_its_wheel_and_its_sdist_of_this_version(
+    tmp_path: Path, left_out: str
+) -> None:
+    sdk = f"toggl_track_client-{versions.read(SDK)}"
+    files = {f"{sdk}-py3-none-any.whl": b"w", f"{sdk}.tar.gz": b"s"}
+    files.pop(next(name for name in files if name.endswith(left_out)))
+    files["toggl_track_client-0.0.1-py3-none-any.whl"] = b"old"
+    layout = built_tree(tmp_path, files)
+    with pytest.raises(
+        publish.Refused,
+        match=rf"^dist/ does not hold toggl-track-client {versions.read(SDK)} \(wheel and sdist\)",
+    ):
+        publish.verified_files(layout)
+
+
+def test_a_version_that_only_begins_the_same_is_not_this_version(tmp_path: Path) -> None:
+    layout = built_tree(tmp_path)
+    version = versions.read(SDK)
+    for name in (
+        f"toggl_track_client-{version}1-py3-none-any.whl",
+        f"toggl_track_client-{version}.tar.gz.asc",
+    ):
+        (layout.dist / name).write_bytes(b"x")
+    layout.dist_manifest.write_text(layout.dist_manifest.read_text() + "".join(
+        f"{hashlib.sha256(b'x').hexdigest()}  {name}\n"
+        for name in (f"toggl_track_client-{version}1-py3-none-any.whl", f"toggl_track_client-{version}.tar.gz.asc")
+    ))  # fmt: skip
+    sdk = next(
+        files for dist, files in publish.verified_files(layout).items() if dist.name == SDK.name
+    )
+    assert sorted(p.name for p in sdk) == [f"toggl_track_client-{version}-py3-none-any.whl",
+                                           f"toggl_track_client-{version}.tar.gz"]  # fmt: skip
+
+
+def test_the_plan_uploads_what_is_new_and_skips_an_unchanged_emulator(
+    tmp_path: Path, index: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layout = built_tree(tmp_path)
+    plan = publish.upload_plan(layout, index + "/missing")
+    assert len(plan) == 6
+    listed = {LAYOUT.distributions[1].name: "emulator", SDK.name: "sdk"}
+
+    def published(index_url: str, dist: Distribution, files: list[Path]) -> bool:
+        return dist.name in listed
+
+    monkeypatch.setattr(publish, "published", published)
+    with pytest.raises(
+        publish.Refused, match=f"^toggl-track-client {versions.read(SDK)} is already on x$"
+    ):
+        publish.upload_plan(layout, "x")
+    del listed[SDK.name]
+    plan = publish.upload_plan(layout, "x")
+    assert sorted(p.name for p in plan) == sorted(
+        p.name for d, files in publish.verified_files(layout).items() if d.name != LAYOUT.distributions[1].name
+        for p in files
+    )  # fmt: skip
+    emulator = LAYOUT.distributions[1]
+    assert capsys.readouterr().out == (
+        f"publish: {emulator.name} {versions.read(emulator)} is already on x: skipped\n"
+    )
+
+
+# --- a run of `make publish` ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def checkout(tmp_path: Path, no_credentials: pytest.MonkeyPatch) -> Layout:
+    layout = built_tree(tmp_path)
+    (tmp_path / "openapi.yaml").touch()
+    no_credentials.chdir(tmp_path)
+    no_credentials.setattr(publish, "check_tree", lambda layout: None)  # `test_publish.py` runs it
+    return layout
+
+
+def test_without_credentials_publish_says_what_it_would_upload(
+    checkout: Layout,
+    index: str,
+    no_credentials: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    no_credentials.setenv("PUBLISH_INDEX_URL", index + "/missing")
+    no_credentials.setenv("PUBLISH_UPLOAD_URL", "http://127.0.0.1:1/")
+    assert publish.main() == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "publish: dry run (no credentials): would upload to http://127.0.0.1:1/:"
+    assert sorted(lines[1:]) == sorted(f"  {p.name}" for p in checkout.dist.iterdir())
+
+
+def test_publish_refuses_before_anything_when_a_check_fails(
+    checkout: Layout, no_credentials: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    no_credentials.setenv("PUBLISH_UPLOAD_URL", "http://upload.example/")
+    assert publish.main() == 1
+    assert capsys.readouterr().err == (
+        "publish: refused: the upload URL must be https:// (or http:// on loopback), not "
+        "http://upload.example\n"
+    )
+    no_credentials.delenv("PUBLISH_UPLOAD_URL")
+    no_credentials.setenv("RELEASE_TAG", "v0.0.0")
+    assert publish.main() == 1
+    assert "publish: refused: the tag v0.0.0" in capsys.readouterr().err
+
+
+def test_publish_uploads_with_twine_given_credentials(
+    checkout: Layout,
+    index: str,
+    no_credentials: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    calls: list[tuple[list[str], dict[str, str]]] = []
+
+    def twine(command: list[str], cwd: Path, env: dict[str, str], check: bool) -> object:
+        calls.append((command, env))
+        return type("Done", (), {"returncode": len(calls) - 1})()
+
+    no_credentials.setattr(subprocess, "run", twine)
+    no_credentials.setenv("PUBLISH_INDEX_URL", index + "/missing")
+    no_credentials.setenv("PYPI_TOKEN", "pypi-secret")
+    assert publish.main() == 0
+    command, env = calls[0]
+    assert command[:8] == [sys.executable, "-m", "twine", "upload", "--non-interactive",
+                           "--disable-progress-bar", "--repository-url", publish.PYPI_UPLOAD]  # fmt: skip
+    assert sorted(Path(p).name for p in command[8:]) == sorted(
+        p.name for p in checkout.dist.iterdir()
+    )
+    assert env["TWINE_PASSWORD"] == "pypi-secret" and env["TWINE_USERNAME"] == "__token__"
+    out = capsys.readouterr().out
+    assert out.startswith("publish: uploaded ") and out.rstrip().endswith(
+        f"to {publish.PYPI_UPLOAD}"
+    )
+    assert "pypi-secret" not in out
+    assert publish.main() == 1  # twine failed: its exit code, and no "uploaded"
+    assert "uploaded" not in capsys.readouterr().out
+
+
+# --- the tree a release is made from -------------------------------------------------------------
+
+
+def test_a_dirty_tree_or_a_failing_step_refuses(tmp_path: Path) -> None:
+    layout = Layout(tmp_path)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(tmp_path)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    (tmp_path / "tracked").write_text("a")
+    subprocess.run([*git, "add", "tracked"], check=True)
+    subprocess.run([*git, "commit", "-qm", "x"], check=True)
+    (tmp_path / "tracked").write_text("b")
+    with pytest.raises(publish.Refused, match="^the git tree has uncommitted changes:\nM tracked$"):
+        publish.check_tree(layout)
+    subprocess.run([*git, "commit", "-qam", "y"], check=True)
+    (tmp_path / "untracked").write_text("fine")  # not part of a release
+    with pytest.raises(publish.Refused, match="^generated/ is stale:\n"):
+        publish.check_tree(layout)  # not a checkout: its first step fails
+
+
+# --- a token from GitHub Actions ------------------------------------------------------------------
+
+
+def test_in_github_actions_an_oidc_token_is_exchanged_and_masked(
+    no_credentials: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    asked: list[urllib.request.Request] = []
+
+    class Reply(io.BytesIO):
+        def __enter__(self) -> Reply:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+    def urlopen(request: urllib.request.Request, timeout: float) -> Reply:
+        asked.append(request)
+        return Reply(
+            json.dumps({"value": "oidc"} if len(asked) == 1 else {"token": "minted"}).encode()
+        )
+
+    no_credentials.setattr(urllib.request, "urlopen", urlopen)
+    no_credentials.setenv("ACTIONS_ID_TOKEN_REQUEST_URL", "https://token.example/?x=1")
+    no_credentials.setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "request-token")
+    assert publish.credentials() == {"TWINE_USERNAME": "__token__", "TWINE_PASSWORD": "minted"}
+    assert asked[0].full_url == "https://token.example/?x=1&audience=pypi"
+    assert asked[0].get_header("Authorization") == "bearer request-token"
+    assert asked[1].full_url == "https://pypi.org/_/oidc/mint-token"
+    assert asked[1].get_method() == "POST" and json.loads(asked[1].data) == {"token": "oidc"}  # type: ignore[arg-type]
+    assert capsys.readouterr().out == "::add-mask::minted\n"
