@@ -5,6 +5,7 @@ request is not sent. (`test_gateway.py` has the runs through it; `make mutation`
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -87,6 +88,7 @@ def send(gate: Gateway, method: str, path: str, body: object = None) -> httpx.Re
 
 def test_a_budget_keeps_nothing_for_cleanup_unless_told() -> None:
     assert Budget(10).left(cleanup=False) == 10 and Budget(None).left(cleanup=False) is None
+    assert "_lock" not in repr(Budget(10))  # a run's report may show it
 
 
 def test_each_attempt_is_counted_once() -> None:
@@ -97,12 +99,14 @@ def test_each_attempt_is_counted_once() -> None:
 
 
 def test_an_attempt_needs_one_request_of_budget_unless_told_more() -> None:
-    gate = gateway(Upstream(), budget=1)
+    gate = gateway(Upstream(), budget=2)
     send(gate, "GET", W)
-    with pytest.raises(NotSent) as stop:  # straight to the counting transport: no extension
-        gate._upstream.handle_request(httpx.Request("GET", "https://toggl.test/api/v9" + W))
+    request = httpx.Request("GET", "https://toggl.test/api/v9" + W)  # no `toggl_needed`
+    gate._upstream.handle_request(request)  # the last one of the budget
+    with pytest.raises(NotSent) as stop:
+        gate._upstream.handle_request(request)
     assert stop.value.kind == "budget"
-    assert str(stop.value) == "the request budget of 1 is spent"
+    assert str(stop.value) == "the request budget of 2 is spent"
 
 
 def test_an_interrupted_run_sends_only_cleanup() -> None:
@@ -131,19 +135,30 @@ def test_the_quota_stops_the_run_before_cleanup_s_share() -> None:
     assert stop.value.reason == "Toggl's hourly quota is down to 2 (resets in 600 s)"
     gate.send("GET", W, headers=AUTH, cleanup=True)  # cleanup may spend what is left
     assert len(upstream.requests) == 2
+    for remaining, sent in (("1", True), ("0", False)):
+        upstream.answers[f"GET {W}"] = [
+            httpx.Response(200, json=[], headers={"X-Toggl-Quota-Remaining": remaining,
+                                                  "X-Toggl-Quota-Resets-In": "600"})
+        ]  # fmt: skip
+        gate.send("GET", W, headers=AUTH, cleanup=True)
+        before = len(upstream.requests)
+        with contextlib.suppress(NotSent):  # refused at 0: nothing more to say here
+            gate.send("GET", W, headers=AUTH, cleanup=True)
+        assert (len(upstream.requests) > before) is sent, remaining
 
 
 # --- the gateway's own settings -----------------------------------------------------------------
 
 
 def plain(**options: object) -> Gateway:
+    options.setdefault("transport", httpx.MockTransport(Upstream()))
     return Gateway("https://toggl.test/api/v9", api=API, authorization=REAL,
-                   placeholder=PLACEHOLDER, transport=httpx.MockTransport(Upstream()), **options)  # type: ignore[arg-type]  # fmt: skip
+                   placeholder=PLACEHOLDER, **options)  # type: ignore[arg-type]  # fmt: skip
 
 
 def test_the_pace_is_the_interval_asked_for_or_none() -> None:
     assert plain().pacer.interval == 0.0
-    assert plain(interval=0.25).pacer.interval == 0.25
+    assert plain(interval=0.4).pacer.interval == pytest.approx(0.4)
     assert plain(interval=-1.0).pacer.interval == 0.0
 
 
@@ -154,6 +169,7 @@ def test_a_shared_pace_is_never_faster_than_toggl_s_safe_rate(tmp_path: Path) ->
         gate = plain(interval=interval, limits=store, token="t")
         assert gate.pacer.interval == pytest.approx(expected), interval
         gate.close()
+        assert gate._store is None  # released: the last user closes it
 
 
 def test_the_ledger_is_the_guard_s_when_none_is_given() -> None:
@@ -177,6 +193,7 @@ def test_the_run_waits_out_six_429s_and_cleanup_retries_four_failures() -> None:
     upstream.status, upstream.requests = [503] * 10, []
     assert gate.send("GET", W, headers=AUTH, cleanup=True).status_code == 503
     assert len(upstream.requests) == 5
+    assert gate.tally.throttled == 7  # the 429s only
 
 
 # --- one request: credentials, refusals, creates ------------------------------------------------
@@ -210,10 +227,14 @@ def test_a_create_is_counted_and_reserves_its_cost() -> None:
     assert upstream.requests[2].extensions["toggl_needed"] == 1  # the read that proves it
 
 
-@pytest.mark.parametrize(("status", "unproven"), [(399, 1), (400, 0), (499, 0), (500, 1), (201, 1)])
+@pytest.mark.parametrize(
+    ("status", "unproven"), [(399, 1), (400, 0), (499, 0), (500, 1), (501, 1), (201, 1)]
+)
 def test_a_create_not_proven_counts_unless_it_was_refused(status: int, unproven: int) -> None:
     upstream = Upstream()
-    upstream.answers[f"POST {W}"] = [answer(status, {"id": FIRST, "name": "mine", "notes": MARK})]
+    made = {"id": FIRST, "wid": 1001, "name": "mine", "notes": MARK}
+    upstream.answers[f"POST {W}"] = [answer(status, made)]
+    upstream.clients[FIRST] = made  # a read shows it: only a 200 to the create proves it
     gate = gateway(upstream)
     create(gate)
     assert gate.unproven_creates == unproven and gate.ledger.created == {}
@@ -234,6 +255,46 @@ def test_a_create_with_no_answer_may_have_stored_something() -> None:
     assert gate.unproven_creates == 1  # not a create
 
 
+def test_a_create_with_other_credentials_is_never_adopted() -> None:
+    upstream = Upstream()  # it stores whatever it is sent, whoever sends it
+    gate = gateway(upstream)
+    body = json.dumps({"name": "mine", "notes": MARK}).encode()
+    gate.send("POST", W, headers=[("Authorization", basic_header("someone"))], body=body)
+    assert gate.ledger.created == {} and gate.evidence == []
+
+
+def test_a_gateway_without_a_guard_adopts_nothing() -> None:
+    gate = plain()  # in front of the run's own emulator
+    send(gate, "POST", W, {"name": "mine", "notes": MARK})
+    assert gate.ledger.created == {} and gate.creates_sent == 0
+
+
+def test_an_archive_answered_200_is_no_create() -> None:
+    upstream, gate = two_of_ours()
+    upstream.answers[f"POST {W}/{FIRST}/archive"] = [answer(200, [])]
+    send(gate, "POST", f"{W}/{FIRST}/archive")
+    assert gate.evidence == [] and list(gate.ledger.created) == [FIRST, FIRST + 1]
+    assert gate.ledger.delete_answered == set()
+
+
+def test_the_shared_quota_used_up_is_not_sent(tmp_path: Path) -> None:
+    upstream = Upstream()
+    upstream.answers[f"GET {W}"] = [
+        httpx.Response(200, json=[], headers={"X-Toggl-Quota-Remaining": "0",
+                                              "X-Toggl-Quota-Resets-In": "600"})
+    ]  # fmt: skip
+    store = f"sqlite:///{tmp_path / 'limits.db'}"
+    first, second = (plain(limits=store, token="t", transport=httpx.MockTransport(upstream))
+                     for _ in range(2))  # fmt: skip
+    send(first, "GET", W)  # another run of the token spent the last request
+    with pytest.raises(NotSent) as stop:
+        second.send("GET", W, headers=AUTH, cleanup=True)
+    assert stop.value.kind == "budget" and "the shared hourly quota is used up" in stop.value.reason
+    assert len(upstream.requests) == 1
+    first.close()
+    second.close()
+
+
 def test_a_snapshot_never_spends_cleanup_s_reserve() -> None:
     upstream = Upstream()
     gate = gateway(upstream, budget=5)
@@ -241,6 +302,19 @@ def test_a_snapshot_never_spends_cleanup_s_reserve() -> None:
     with pytest.raises(NotSent) as stop:
         create(gate)
     assert stop.value.kind == "budget" and upstream.requests == []
+
+
+def test_a_workspace_that_cannot_be_read_takes_no_create() -> None:
+    upstream = Upstream()
+    upstream.answers[f"GET {W}"] = [answer(201, [])]
+    gate = gateway(upstream)
+    with pytest.raises(NotSent) as stop:
+        create(gate)
+    assert stop.value.kind == "not-ours"
+    assert stop.value.reason == (
+        "the workspace could not be read (GET /workspaces/{workspace_id}/clients answered 201)"
+    )
+    assert len(upstream.requests) == 1
 
 
 def test_the_snapshot_reads_every_page_of_every_status() -> None:
@@ -336,13 +410,21 @@ def test_an_id_the_read_of_several_does_not_prove_is_read_alone() -> None:
     assert upstream.sent() == [f"POST {W}/data", f"GET {W}/{FIRST + 1}", f"POST {W}/delete"]
 
 
-@pytest.mark.parametrize("read", [answer(500, []), answer(200, {"id": FIRST}), answer(201, [])])
-def test_a_read_of_several_that_fails_proves_none(read: httpx.Response) -> None:
+@pytest.mark.parametrize("status", [500, 200, 201])
+def test_a_read_of_several_that_fails_proves_none(status: int) -> None:
     upstream, gate = two_of_ours()
-    upstream.answers[f"POST {W}/data"] = [read]
+    shown = [upstream.clients[FIRST], upstream.clients[FIRST + 1]]
+    upstream.answers[f"POST {W}/data"] = [answer(status, {"id": FIRST} if status == 200 else shown)]
     send(gate, "POST", f"{W}/delete", [FIRST, FIRST + 1])
     assert upstream.sent() == [f"POST {W}/data", f"GET {W}/{FIRST}", f"GET {W}/{FIRST + 1}",
                                f"POST {W}/delete"]  # fmt: skip
+
+
+def test_an_id_is_proven_as_the_resource_it_was_written_to() -> None:
+    upstream, gate = two_of_ours()
+    del gate.ledger.created[FIRST]["resource"]  # as a ledger of an older kit has it
+    send(gate, "DELETE", f"{W}/{FIRST}")
+    assert upstream.sent()[-2:] == [f"GET {W}/{FIRST}", f"DELETE {W}/{FIRST}"]
 
 
 def test_one_id_is_proven_by_reading_it() -> None:
@@ -374,6 +456,14 @@ def test_an_id_that_now_holds_something_else_is_disowned_and_reported() -> None:
     assert gate.evidence[0].startswith(f"clients {FIRST}, created by this run, now reads as 200 ")
 
 
+def test_a_proof_read_must_answer_200_with_one_item() -> None:
+    upstream, gate = two_of_ours()
+    for read in (answer(201, upstream.clients[FIRST]), answer(200, [upstream.clients[FIRST]]),
+                 httpx.Response(200, content=b"not json")):  # fmt: skip
+        upstream.answers[f"GET {W}/{FIRST}"] = [read]
+        assert gate.proof_state("clients", FIRST, cleanup=False)[0] == "unknown"
+
+
 @pytest.mark.parametrize(("status", "gone"), [(404, True), (410, True), (403, False), (405, False)])
 def test_a_proof_read_answering_404_or_410_is_gone(status: int, gone: bool) -> None:
     upstream, gate = two_of_ours()
@@ -396,8 +486,8 @@ def test_a_delete_answered_2xx_waits_for_a_read_to_show_it_gone(
     assert (FIRST in gate.ledger.delete_answered) is answered and FIRST not in gate.ledger.gone
 
 
-@pytest.mark.parametrize(("status", "answered"), [(200, True), (201, True), (300, False), (400, False),
-                                                  (199, False)])  # fmt: skip
+@pytest.mark.parametrize(("status", "answered"), [(200, True), (201, True), (299, True), (300, False),
+                                                  (400, False)])  # fmt: skip
 def test_a_bulk_delete_answered_2xx_waits_for_reads_too(status: int, answered: bool) -> None:
     upstream, gate = two_of_ours()
     upstream.answers[f"POST {W}/delete"] = [answer(status)]
@@ -419,9 +509,13 @@ def test_only_a_read_of_a_deleted_id_shows_it_gone() -> None:
     assert gate.ledger.gone == {FIRST}
 
 
-def test_a_read_or_a_restore_of_the_run_s_ids_is_no_delete() -> None:
+def test_a_read_an_archive_or_a_restore_of_the_run_s_ids_is_no_delete() -> None:
     upstream, gate = two_of_ours()
     send(gate, "GET", f"{W}/{FIRST}")
+    upstream.answers[f"POST {W}/archive"] = [
+        answer(200, [{"client_ids": [FIRST], "project_ids": []}])
+    ]
+    send(gate, "POST", f"{W}/archive", [FIRST])
     send(gate, "POST", f"{W}/{FIRST}/restore", {"projects": [FIRST + 1]})
     assert gate.ledger.delete_answered == set()
 
@@ -496,6 +590,9 @@ def test_a_target_no_url_can_hold_is_unsendable() -> None:
 def test_a_target_an_http_client_would_send_otherwise_is_unclear() -> None:
     gate = gateway(Upstream())
     with pytest.raises(NotSent) as stop:
+        gate._forward("GET", f"{W}/\u00e9", [], b"", cleanup=False)  # sent as %C3%A9
+    assert stop.value.kind == "unclear"
+    with pytest.raises(NotSent) as stop:
         gate._forward("GET", f"{W}/a b", [], b"", cleanup=False)
     assert stop.value.kind == "unclear"
     assert stop.value.reason == f"an HTTP client would send b'/api/v9{W}/a%20b' for '{W}/a b'"
@@ -536,7 +633,9 @@ def test_drain_waits_for_requests_in_flight_and_no_longer_than_told() -> None:
     worker.start()
     while not gate._inflight:
         time.sleep(0.001)
+    started = time.monotonic()
     assert not gate.drain(0.05)
+    assert time.monotonic() - started < 0.5  # no longer than told (with room for a slow machine)
     threading.Timer(0.1, release.set).start()
     assert gate.drain(0.8)
     worker.join()
