@@ -233,9 +233,14 @@ def test_a_create_is_counted_and_reserves_its_cost() -> None:
 def test_a_create_not_proven_counts_unless_it_was_refused(status: int, unproven: int) -> None:
     upstream = Upstream()
     made = {"id": FIRST, "wid": 1001, "name": "mine", "notes": MARK}
-    upstream.answers[f"POST {W}"] = [answer(status, made)]
-    upstream.clients[FIRST] = made  # a read shows it: only a 200 to the create proves it
-    gate = gateway(upstream)
+
+    def storing(request: httpx.Request) -> httpx.Response:
+        if request.method != "POST":
+            return upstream(request)
+        upstream.clients[FIRST] = made  # stored, and a read shows it: only a 200 proves it
+        return answer(status, made)
+
+    gate = gateway(storing)
     create(gate)
     assert gate.unproven_creates == unproven and gate.ledger.created == {}
 
@@ -410,11 +415,14 @@ def test_an_id_the_read_of_several_does_not_prove_is_read_alone() -> None:
     assert upstream.sent() == [f"POST {W}/data", f"GET {W}/{FIRST + 1}", f"POST {W}/delete"]
 
 
-@pytest.mark.parametrize("status", [500, 200, 201])
-def test_a_read_of_several_that_fails_proves_none(status: int) -> None:
+@pytest.mark.parametrize("status", [500, 200, 201, "not JSON"])
+def test_a_read_of_several_that_fails_proves_none(status: int | str) -> None:
     upstream, gate = two_of_ours()
     shown = [upstream.clients[FIRST], upstream.clients[FIRST + 1]]
-    upstream.answers[f"POST {W}/data"] = [answer(status, {"id": FIRST} if status == 200 else shown)]
+    upstream.answers[f"POST {W}/data"] = [
+        httpx.Response(200, content=b"[{") if isinstance(status, str)
+        else answer(status, {"id": FIRST} if status == 200 else shown)
+    ]  # fmt: skip
     send(gate, "POST", f"{W}/delete", [FIRST, FIRST + 1])
     assert upstream.sent() == [f"POST {W}/data", f"GET {W}/{FIRST}", f"GET {W}/{FIRST + 1}",
                                f"POST {W}/delete"]  # fmt: skip

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,6 +36,10 @@ SDK = LAYOUT.distributions[0]
         ("http://upload.pypi.org/legacy/", False),
         ("http://10.0.0.1/", False),
         ("ftp://127.0.0.1/", False),
+        ("sftp://upload.example/", False),
+        ("sftp://127.0.0.1/", False),
+        ("ws://localhost/", False),
+        ("wss://upload.example/", False),
         ("http:///nohost", False),
     ],
 )
@@ -95,7 +100,9 @@ def index() -> Iterator[str]:
                 self.end_headers()
                 self.wfile.write(body)
             else:
-                self.send_error(404 if "missing" in self.path else 500)
+                self.send_error(
+                    404 if "missing" in self.path else 403 if "forbidden" in self.path else 500
+                )
 
         def log_message(self, *args: object) -> None:
             pass
@@ -117,6 +124,8 @@ def test_the_index_page_says_whether_a_version_is_out(index: str) -> None:
     assert not publish.published(index + "/missing", SDK, [out])  # 404: never published
     with pytest.raises(Exception, match="500"):
         publish.published(index + "/broken", SDK, [out])  # any other error is not a "no"
+    with pytest.raises(Exception, match="403"):
+        publish.published(index + "/forbidden", SDK, [out])
 
 
 # --- what dist/ holds, and the plan ---------------------------------------------------------------
@@ -285,6 +294,14 @@ def test_without_credentials_publish_says_what_it_would_upload(
     assert sorted(lines[1:]) == sorted(f"  {p.name}" for p in checkout.dist.iterdir())
 
 
+def test_publish_looks_versions_up_in_the_index_it_is_given(
+    checkout: Layout, index: str, no_credentials: pytest.MonkeyPatch
+) -> None:
+    no_credentials.setenv("PUBLISH_INDEX_URL", index + "/broken")  # answers 500
+    with pytest.raises(urllib.error.HTTPError, match="500"):
+        publish.main()
+
+
 def test_publish_refuses_before_anything_when_a_check_fails(
     checkout: Layout, no_credentials: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -307,10 +324,14 @@ def test_publish_uploads_with_twine_given_credentials(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     calls: list[tuple[list[str], dict[str, str]]] = []
+    exits = [0, 1, -9]  # done, failed, killed by a signal
 
     def twine(command: list[str], cwd: Path, env: dict[str, str], check: bool) -> object:
         calls.append((command, env))
-        return type("Done", (), {"returncode": len(calls) - 1})()
+        code = exits[len(calls) - 1]
+        if check and code:
+            raise subprocess.CalledProcessError(code, command)
+        return type("Done", (), {"returncode": code})()
 
     no_credentials.setattr(subprocess, "run", twine)
     no_credentials.setenv("PUBLISH_INDEX_URL", index + "/missing")
@@ -328,24 +349,35 @@ def test_publish_uploads_with_twine_given_credentials(
         f"to {publish.PYPI_UPLOAD}"
     )
     assert "pypi-secret" not in out
-    assert publish.main() == 1  # twine failed: its exit code, and no "uploaded"
-    assert "uploaded" not in capsys.readouterr().out
+    for code in exits[1:]:  # twine failed: its exit code, and no "uploaded"
+        assert publish.main() == code
+        assert "uploaded" not in capsys.readouterr().out
 
 
 # --- the tree a release is made from -------------------------------------------------------------
 
 
+def git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(root), *args],
+                   check=True)  # fmt: skip
+
+
+def committed(root: Path) -> Layout:
+    """A git repository with one file committed."""
+    root.mkdir(parents=True, exist_ok=True)
+    git(root, "init", "-q")
+    (root / "tracked").write_text("a")
+    git(root, "add", "tracked")
+    git(root, "commit", "-qm", "x")
+    return Layout(root)
+
+
 def test_a_dirty_tree_or_a_failing_step_refuses(tmp_path: Path) -> None:
-    layout = Layout(tmp_path)
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(tmp_path)]
-    subprocess.run([*git, "init", "-q"], check=True)
-    (tmp_path / "tracked").write_text("a")
-    subprocess.run([*git, "add", "tracked"], check=True)
-    subprocess.run([*git, "commit", "-qm", "x"], check=True)
+    layout = committed(tmp_path)
     (tmp_path / "tracked").write_text("b")
     with pytest.raises(publish.Refused, match="^the git tree has uncommitted changes:\nM tracked$"):
         publish.check_tree(layout)
-    subprocess.run([*git, "commit", "-qam", "y"], check=True)
+    git(tmp_path, "commit", "-qam", "y")
     (tmp_path / "untracked").write_text("fine")  # not part of a release
     with pytest.raises(publish.Refused, match="^generated/ is stale:\n"):
         publish.check_tree(layout)  # not a checkout: its first step fails
@@ -381,3 +413,74 @@ def test_in_github_actions_an_oidc_token_is_exchanged_and_masked(
     assert asked[1].full_url == "https://pypi.org/_/oidc/mint-token"
     assert asked[1].get_method() == "POST" and json.loads(asked[1].data) == {"token": "oidc"}  # type: ignore[arg-type]
     assert capsys.readouterr().out == "::add-mask::minted\n"
+
+
+def test_check_tree_needs_a_git_checkout(tmp_path: Path) -> None:
+    with pytest.raises(subprocess.CalledProcessError):
+        publish.check_tree(Layout(tmp_path))
+
+
+def step(folder: Path, script: str) -> str:
+    """A stand-in for `python -m <step>`: a script that ignores its arguments."""
+    path = folder / "step"
+    path.write_text(f"#!/bin/sh\n{script}\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_a_clean_tree_whose_steps_pass_is_accepted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layout = committed(tmp_path / "repo")
+    monkeypatch.setattr(sys, "executable", step(tmp_path, "exit 0"))
+    publish.check_tree(layout)
+
+
+def test_a_failing_step_is_refused_with_the_end_of_what_it_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layout = committed(tmp_path / "repo")
+    said = "".join(f"{n:04d}" for n in range(500))  # 2,000 characters
+    monkeypatch.setattr(
+        sys, "executable", step(tmp_path, f"echo {said}; echo {said[::-1]} >&2; exit 3")
+    )
+    with pytest.raises(publish.Refused) as refused:
+        publish.check_tree(layout)
+    out, err = said + "\n", said[::-1] + "\n"
+    assert str(refused.value) == f"generated/ is stale:\n{out[-1500:]}{err[-1500:]}"
+
+
+def test_a_step_killed_by_a_signal_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layout = committed(tmp_path / "repo")
+    monkeypatch.setattr(sys, "executable", step(tmp_path, "kill -9 $$"))
+    with pytest.raises(publish.Refused, match="^generated/ is stale:"):
+        publish.check_tree(layout)
+
+
+def test_a_file_whose_hash_sorts_either_side_of_the_record_is_refused(tmp_path: Path) -> None:
+    for recorded in ("0" * 64, "f" * 64):
+        layout = built_tree(tmp_path / recorded[0])
+        lines = layout.dist_manifest.read_text().splitlines()
+        name = lines[0].split("  ", 1)[1]
+        layout.dist_manifest.write_text("\n".join([f"{recorded}  {name}", *lines[1:]]) + "\n")
+        with pytest.raises(publish.Refused, match=f"^dist/{name} is not the file"):
+            publish.verified_files(layout)
+
+
+def test_a_distribution_with_a_third_file_of_its_version_is_refused(tmp_path: Path) -> None:
+    layout = built_tree(tmp_path)
+    extra = f"toggl_track_client-{versions.read(SDK)}-py2.py3-none-any.whl"
+    (layout.dist / extra).write_bytes(b"x")
+    with layout.dist_manifest.open("a") as manifest:
+        manifest.write(f"{hashlib.sha256(b'x').hexdigest()}  {extra}\n")
+    with pytest.raises(publish.Refused, match="does not hold toggl-track-client"):
+        publish.verified_files(layout)
+
+
+def test_publish_runs_as_a_module(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "toggl_pipeline.publish"], cwd=tmp_path,
+                            capture_output=True, text=True, check=False)  # fmt: skip
+    assert result.returncode != 0
+    assert "not inside a toggl-track-client checkout" in result.stderr

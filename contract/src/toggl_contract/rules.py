@@ -237,7 +237,7 @@ class Semantics:
             or not isinstance(answer.get("id"), int)
         ):
             return
-        self._stored("create-stores", operation, resource, sent, {}, answer, "create")
+        self._stored("create-stores", operation, resource, sent, answer, "create")
         archiving = self.api.archiving(resource)
         archived = self.archived(resource, answer)
         if archiving is not None and archiving.field in operation.body_fields:
@@ -417,9 +417,7 @@ class Semantics:
         if not isinstance(answer, dict):
             return
         before = known.fields if known is not None else None
-        self._stored(
-            "update-stores", match.operation, resource, sent, before or {}, answer, "update"
-        )
+        self._stored("update-stores", match.operation, resource, sent, answer, "update")
         archiving = self.api.archiving(resource)
         if archiving is not None and archiving.field in sent and archiving.field in answer:
             self.expect("archive-flips", resource, answer[archiving.field] == sent[archiving.field],
@@ -792,7 +790,7 @@ class Semantics:
 
     def _stored(
         self, rule: str, operation: Operation, resource: str, sent: dict[str, Any],
-        before: dict[str, Any], answer: dict[str, Any], what: str,
+        answer: dict[str, Any], what: str,
     ) -> None:  # fmt: skip
         """Every field a write sent (and the spec says is stored) reads as sent in the answer."""
         for key, field_ in operation.body_fields.items():
