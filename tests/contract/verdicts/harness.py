@@ -86,7 +86,7 @@ class Server:
         query: dict[str, Any] | None = None,
         json: Any = None,
     ) -> Exchange:
-        path = operation.template.format(**params)
+        path = operation.path(**params)
         self.sent.append(f"{operation.method} {path}")
         self.bodies.append(json)
         exchange = self.exchange(operation.method, path, query=query, json=json)

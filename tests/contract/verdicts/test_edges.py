@@ -632,3 +632,17 @@ def test_a_delete_refused_with_405_is_read_back(server: Server) -> None:
     created = server.create(name="Zeta")["id"]
     passes(server.verdict(Exchange("DELETE", f"{CLIENTS}/{created}", status=405)))
     assert server.sent == [f"GET {CLIENTS}/{created}"]
+
+
+def test_an_update_within_a_second_and_a_half_may_keep_at(server: Server) -> None:
+    created = server.create(name="Zeta")
+    known = server.semantics.known[created["id"]]
+    known.at = datetime.fromtimestamp(time.time() - 1, tz=UTC).isoformat()
+    passes(server.judge("PUT", f"{CLIENTS}/{created['id']}", json={"notes": "x"}, follow_up=False,
+                        drift=changing(lambda c: {**c, "at": known.at})))  # fmt: skip
+
+
+def test_a_field_after_an_empty_one_is_judged_too(server: Server) -> None:
+    verdict = server.judge("POST", CLIENTS, json={"name": "Zeta", "notes": "", "external_reference": "x"},
+                           follow_up=False, drift=changing(lambda c: {**c, "external_reference": "y"}))  # fmt: skip
+    assert verdict.raised == "create sent external_reference='x', answered 'y'"
