@@ -4,11 +4,14 @@ throwaway histories.)"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import json
+import subprocess
 from pathlib import Path
 
 import pytest
-from toggl_pipeline import versions
+from toggl_pipeline import release_check, versions
 from toggl_pipeline.layout import Layout
 from toggl_pipeline.release_check import (
     Verdict,
@@ -126,3 +129,52 @@ def test_its_help_says_what_it_checks(capsys: pytest.CaptureFixture[str]) -> Non
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "`make release-check` and `make bump`: does each" in capsys.readouterr().out
+
+
+def test_git_outside_a_repository_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(subprocess.CalledProcessError):
+        release_check.git(tmp_path, "status")
+
+
+def fake_redocly(root: Path, script: str) -> Layout:
+    """A checkout whose `redocly` is a script (Redocly's own is `test_a_new_version_alone...`)."""
+    layout = Layout(root)
+    layout.node_bin.mkdir(parents=True)
+    (layout.node_bin / "redocly").write_text(f"#!/bin/sh\n{script}\n")
+    (layout.node_bin / "redocly").chmod(0o755)
+    return layout
+
+
+def test_a_redocly_that_fails_or_is_killed_stops_the_check(tmp_path: Path) -> None:
+    for n, script in enumerate(("echo no >&2; exit 2", "kill -9 $$")):
+        with pytest.raises(SystemExit, match="redocly diff failed"):
+            release_check.spec_diff(fake_redocly(tmp_path / str(n), script), tmp_path / "base.yaml")
+
+
+def test_only_the_spec_s_own_version_is_no_change(tmp_path: Path) -> None:
+    changes = [
+        {"path": "#/info", "property": "version", "impact": "patch", "kind": "changed"},
+        {
+            "path": "#/components/schemas/Client",
+            "property": "version",
+            "impact": "minor",
+            "kind": "added",
+        },
+    ]
+    report = json.dumps({"changes": changes})
+    layout = fake_redocly(tmp_path, f"echo '{report}'")
+    assert release_check.spec_diff(layout, tmp_path / "base.yaml") == [
+        ("minor", "HTTP: added components/schemas/Client (version)")
+    ]
+
+
+@pytest.mark.parametrize("level", ["patch", "minor", "major"])
+def test_make_changelog_writes_an_entry_for_any_release(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, level: str
+) -> None:
+    dist = dataclasses.replace(SDK, changelog=tmp_path / "CHANGELOG.md")
+    verdict = Verdict(dist, "v0.1.0", "0.1.0", "1.0.0", level, [f"{level}: a change"])
+    monkeypatch.setattr(release_check, "check", lambda layout: [verdict])
+    monkeypatch.setattr(Layout, "here", classmethod(lambda cls: Layout(tmp_path)))
+    assert release_check.main(["--write-changelog"]) == 0
+    assert f"- {level}: a change" in dist.changelog.read_text()
