@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from toggl_pipeline import release_check, versions
-from toggl_pipeline.layout import Layout
+from toggl_pipeline.layout import Distribution, Layout
 from toggl_pipeline.release_check import (
     Verdict,
     changelog_entry,
@@ -178,3 +178,34 @@ def test_make_changelog_writes_an_entry_for_any_release(
     monkeypatch.setattr(Layout, "here", classmethod(lambda cls: Layout(tmp_path)))
     assert release_check.main(["--write-changelog"]) == 0
     assert f"- {level}: a change" in dist.changelog.read_text()
+
+
+def test_a_redocly_failure_says_what_redocly_said(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        release_check.spec_diff(
+            fake_redocly(tmp_path, "echo 'bad spec' >&2; exit 2"), tmp_path / "b"
+        )
+    assert str(stopped.value) == "release-check: redocly diff failed:\nbad spec\n"
+
+
+def released(root: Path, stamp: str) -> tuple[Layout, Distribution]:
+    """A repository with the SDK's spec and generation stamp, released as v0.1.0."""
+    layout = Layout(root)
+    sdk = dataclasses.replace(SDK, version_file=layout.spec)
+    (root / "generated").mkdir(parents=True)
+    layout.spec.write_text("openapi: 3.1.0\ninfo:\n  version: 0.1.0\n")
+    (root / "generated" / "generation-stamp.json").write_text(stamp)
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "release"], ["tag", "v0.1.0"]):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=root,
+                       check=True)  # fmt: skip
+    return layout, sdk
+
+
+def test_a_stamp_that_changed_beyond_its_version_is_a_change_shipped(tmp_path: Path) -> None:
+    layout, sdk = released(tmp_path, '{"version": "0.1.0", "spec": "aaa"}')
+    stamp = tmp_path / "generated" / "generation-stamp.json"
+    layout.spec.write_text("openapi: 3.1.0\ninfo:\n  version: 0.2.0\n")
+    stamp.write_text('{"version": "0.2.0", "spec": "aaa"}')  # the version alone
+    assert not release_check._shipped_files_changed(layout, sdk, "v0.1.0", "0.1.0")
+    stamp.write_text('{"version": "0.2.0", "spec": "bbb"}')
+    assert release_check._shipped_files_changed(layout, sdk, "v0.1.0", "0.1.0")
