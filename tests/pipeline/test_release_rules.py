@@ -209,3 +209,142 @@ def test_a_stamp_that_changed_beyond_its_version_is_a_change_shipped(tmp_path: P
     assert not release_check._shipped_files_changed(layout, sdk, "v0.1.0", "0.1.0")
     stamp.write_text('{"version": "0.2.0", "spec": "bbb"}')
     assert release_check._shipped_files_changed(layout, sdk, "v0.1.0", "0.1.0")
+
+
+# --- a whole check, on a small repository of one distribution ---------------------------------------
+
+
+def git_in(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=root,
+                          check=True, capture_output=True, text=True).stdout  # fmt: skip
+
+
+def tiny(root: Path, *, spec: bool = False) -> tuple[Layout, Distribution]:
+    """A distribution `tiny` (one module) whose version is in tiny.toml, or in the spec."""
+    layout = Layout(root)
+    version_file = layout.spec if spec else root / "tiny.toml"
+    dist = Distribution(name="tiny", package="tiny", project=root, search_path=root / "src",
+                        changelog=root / "CHANGELOG.md", version_file=version_file,
+                        watched=("src", version_file.name))  # fmt: skip
+    (root / "src" / "tiny").mkdir(parents=True)
+    (root / "src" / "tiny" / "__init__.py").write_text("def one() -> int:\n    return 1\n")
+    git_in(root, "init", "-q")
+    return layout, dist
+
+
+def set_version(dist: Distribution, version: str) -> None:
+    if dist.version_file.suffix == ".toml":
+        dist.version_file.write_text(f'[project]\nname = "tiny"\nversion = "{version}"\n')
+    else:
+        dist.version_file.write_text(f"openapi: 3.1.0\ninfo:\n  version: {version}\n")
+
+
+def commit(root: Path, tag: str | None = None) -> None:
+    git_in(root, "add", "-A")
+    git_in(root, "commit", "-qm", "x")
+    if tag:
+        git_in(root, "tag", tag)
+
+
+def test_a_distribution_never_released_is_a_first_release(tmp_path: Path) -> None:
+    layout, dist = tiny(tmp_path)
+    set_version(dist, "0.1.0")
+    commit(tmp_path)
+    verdict = release_check.check_distribution(layout, dist, None)
+    assert (verdict.changes, verdict.required, verdict.base_version) == (
+        ["First release."],
+        "none",
+        None,
+    )
+
+
+def test_a_distribution_that_did_not_exist_at_the_tag_is_a_first_release(tmp_path: Path) -> None:
+    layout, dist = tiny(tmp_path)
+    commit(tmp_path, "v0.1.0")  # no tiny.toml yet
+    set_version(dist, "0.1.0")
+    commit(tmp_path)
+    verdict = release_check.check_distribution(layout, dist, "v0.1.0")
+    assert (verdict.changes, verdict.base_version) == (["First release."], None)
+
+
+def test_a_new_public_function_needs_a_minor_release(tmp_path: Path) -> None:
+    layout, dist = tiny(tmp_path)
+    set_version(dist, "0.1.0")
+    commit(tmp_path, "v0.1.0")
+    init = tmp_path / "src" / "tiny" / "__init__.py"
+    init.write_text(init.read_text() + "\n\ndef two() -> int:\n    return 2\n")
+    verdict = release_check.check_distribution(layout, dist, "v0.1.0")
+    assert verdict.required == "minor" and verdict.base_version == "0.1.0"
+    assert any(change.startswith("minor: Python: ") for change in verdict.changes)
+    assert "patch: what tiny ships changed (code, templates or generator)" in verdict.changes
+
+
+def test_the_spec_s_distribution_is_rated_by_redocly_too(tmp_path: Path) -> None:
+    layout, dist = tiny(tmp_path, spec=True)
+    set_version(dist, "0.1.0")
+    commit(tmp_path, "v0.1.0")
+    report = json.dumps({"changes": [{"path": "#/paths/~1x", "kind": "added", "impact": "minor"}]})
+    fake_redocly(tmp_path, f"echo '{report}'")
+    verdict = release_check.check_distribution(layout, dist, "v0.1.0")
+    assert verdict.changes == ["minor: HTTP: added paths//x"] and verdict.required == "minor"
+
+
+def test_a_version_file_changed_beyond_its_version_is_a_change_shipped(tmp_path: Path) -> None:
+    layout, dist = tiny(tmp_path)
+    set_version(dist, "0.1.0")
+    commit(tmp_path, "v0.1.0")
+    set_version(dist, "0.2.0")
+    assert not release_check._shipped_files_changed(layout, dist, "v0.1.0", "0.1.0")
+    dist.version_file.write_text(dist.version_file.read_text() + 'description = "more"\n')
+    assert release_check._shipped_files_changed(layout, dist, "v0.1.0", "0.1.0")
+    set_version(dist, "0.2.0")
+    (tmp_path / "src" / "tiny" / "other.py").write_text("X = 1\n")
+    git_in(tmp_path, "add", "-A")
+    assert release_check._shipped_files_changed(layout, dist, "v0.1.0", "0.1.0")
+
+
+def test_the_base_is_the_newest_release_tag_but_the_one_being_checked(tmp_path: Path) -> None:
+    _, dist = tiny(tmp_path)
+    set_version(dist, "0.1.0")
+    commit(tmp_path, "v0.1.0")
+    set_version(dist, "0.2.0")
+    commit(tmp_path, "v0.2.0")
+    assert release_check.last_release_tag(tmp_path) == "v0.1.0"  # clean: v0.2.0 is checked
+    set_version(dist, "0.2.1")
+    assert release_check.last_release_tag(tmp_path) == "v0.2.0"  # `make bump` after a release
+
+
+def test_more_spec_changes_that_are_not_its_version(tmp_path: Path) -> None:
+    changes = [
+        {"path": "#/info", "property": "title", "impact": "patch", "kind": "changed"},
+        {"path": "#/info", "property": "x-logo", "impact": "patch", "kind": "added"},
+        {"path": "#/paths/~1x", "property": "version", "impact": "minor", "kind": "added"},
+    ]
+    layout = fake_redocly(tmp_path, f"echo '{json.dumps({'changes': changes})}'")
+    assert [words for _, words in release_check.spec_diff(layout, tmp_path / "b")] == [
+        "HTTP: changed info (title)", "HTTP: added info (x-logo)", "HTTP: added paths//x (version)",
+    ]  # fmt: skip
+
+
+def test_make_bump_sets_what_is_needed_and_a_refused_version_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    layout, dist = tiny(tmp_path)
+    set_version(dist, "0.1.0")
+
+    def verdicts(layout: Layout) -> list[Verdict]:
+        return [Verdict(dist, "v0.1.0", "0.1.0", versions.read(dist), "minor", ["minor: x"])]
+
+    monkeypatch.setattr(release_check, "check", verdicts)
+    monkeypatch.setattr(Layout, "here", classmethod(lambda cls: layout))
+    assert release_check.main([]) == 1
+    assert versions.read(dist) == "0.1.0"  # checked, not bumped
+    assert (
+        "release-check: tiny is 0.1.0 (last release v0.1.0: 0.1.0), but the changes need a minor"
+        in capsys.readouterr().err
+    )
+    assert release_check.main(["--bump"]) == 0
+    assert versions.read(dist) == "0.2.0"
+    assert "bump: tiny 0.1.0 -> 0.2.0" in capsys.readouterr().out
+    assert release_check.main([]) == 0
+    assert "release-check: tiny 0.2.0 is a valid next version" in capsys.readouterr().out
