@@ -207,7 +207,12 @@ def test_a_stamp_that_changed_beyond_its_version_is_a_change_shipped(tmp_path: P
     layout.spec.write_text("openapi: 3.1.0\ninfo:\n  version: 0.2.0\n")
     stamp.write_text('{"version": "0.2.0", "spec": "aaa"}')  # the version alone
     assert not release_check._shipped_files_changed(layout, sdk, "v0.1.0", "0.1.0")
-    stamp.write_text('{"version": "0.2.0", "spec": "bbb"}')
+    for spec in ("bbb", "000"):  # after or before the old in any order
+        stamp.write_text(f'{{"version": "0.2.0", "spec": "{spec}"}}')
+        assert release_check._shipped_files_changed(layout, sdk, "v0.1.0", "0.1.0")
+    stamp.write_text('{"version": "0.2.0", "spec": "aaa"}')
+    (tmp_path / "generated" / "zz.py").write_text("X = 1\n")  # listed after the stamp
+    subprocess.run(["git", "add", "-A"], cwd=tmp_path, check=True)
     assert release_check._shipped_files_changed(layout, sdk, "v0.1.0", "0.1.0")
 
 
@@ -220,9 +225,9 @@ def git_in(root: Path, *args: str) -> str:
 
 
 def tiny(root: Path, *, spec: bool = False) -> tuple[Layout, Distribution]:
-    """A distribution `tiny` (one module) whose version is in tiny.toml, or in the spec."""
+    """A distribution `tiny` (one module) whose version is in dist.toml, or in the spec."""
     layout = Layout(root)
-    version_file = layout.spec if spec else root / "tiny.toml"
+    version_file = layout.spec if spec else root / "dist.toml"  # sorts before the spec
     dist = Distribution(name="tiny", package="tiny", project=root, search_path=root / "src",
                         changelog=root / "CHANGELOG.md", version_file=version_file,
                         watched=("src", version_file.name))  # fmt: skip
@@ -260,7 +265,7 @@ def test_a_distribution_never_released_is_a_first_release(tmp_path: Path) -> Non
 
 def test_a_distribution_that_did_not_exist_at_the_tag_is_a_first_release(tmp_path: Path) -> None:
     layout, dist = tiny(tmp_path)
-    commit(tmp_path, "v0.1.0")  # no tiny.toml yet
+    commit(tmp_path, "v0.1.0")  # no dist.toml yet
     set_version(dist, "0.1.0")
     commit(tmp_path)
     verdict = release_check.check_distribution(layout, dist, "v0.1.0")
@@ -338,7 +343,7 @@ def test_make_bump_sets_what_is_needed_and_a_refused_version_fails(
     monkeypatch.setattr(release_check, "check", verdicts)
     monkeypatch.setattr(Layout, "here", classmethod(lambda cls: layout))
     assert release_check.main([]) == 1
-    assert versions.read(dist) == "0.1.0"  # checked, not bumped
+    assert versions.read(dist) == "0.1.0" and not dist.changelog.exists()  # checked, not bumped
     assert (
         "release-check: tiny is 0.1.0 (last release v0.1.0: 0.1.0), but the changes need a minor"
         in capsys.readouterr().err
