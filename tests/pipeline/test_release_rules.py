@@ -8,6 +8,7 @@ import dataclasses
 import datetime
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -80,6 +81,9 @@ def test_a_first_release_accepts_any_version() -> None:
         ({"kind": "changed", "path": "#/paths/~1me"}, "changed paths//me"),
         ({"kind": "removed", "path": "#/paths"}, "removed paths"),
         ({"kind": "changed", "path": "#/tags/0/description"}, "changed tags/0/description"),
+        ({"kind": "changed", "path": "#/paths/~1me/get/parameters/0",
+          "revision": {"value": {"name": "now"}}, "base": {"value": {"name": "before"}}},
+         "changed GET /me parameters 0 (now)"),
     ],
 )  # fmt: skip
 def test_a_spec_change_reads_as_words(change: dict[str, object], words: str) -> None:
@@ -296,13 +300,21 @@ def test_the_spec_s_distribution_is_rated_by_redocly_too(tmp_path: Path) -> None
 
 def test_a_version_file_changed_beyond_its_version_is_a_change_shipped(tmp_path: Path) -> None:
     layout, dist = tiny(tmp_path)
-    set_version(dist, "0.1.0")
+
+    def version_file(version: str, description: str) -> None:
+        set_version(dist, version)
+        dist.version_file.write_text(
+            dist.version_file.read_text() + f'description = "{description}"\n'
+        )
+
+    version_file("0.1.0", "b")
     commit(tmp_path, "v0.1.0")
-    set_version(dist, "0.2.0")
+    version_file("0.2.0", "b")  # the version alone
     assert not release_check._shipped_files_changed(layout, dist, "v0.1.0", "0.1.0")
-    dist.version_file.write_text(dist.version_file.read_text() + 'description = "more"\n')
-    assert release_check._shipped_files_changed(layout, dist, "v0.1.0", "0.1.0")
-    set_version(dist, "0.2.0")
+    for description in ("a", "c"):  # before or after the old in any order
+        version_file("0.2.0", description)
+        assert release_check._shipped_files_changed(layout, dist, "v0.1.0", "0.1.0")
+    version_file("0.2.0", "b")
     (tmp_path / "src" / "tiny" / "other.py").write_text("X = 1\n")
     git_in(tmp_path, "add", "-A")
     assert release_check._shipped_files_changed(layout, dist, "v0.1.0", "0.1.0")
@@ -353,3 +365,9 @@ def test_make_bump_sets_what_is_needed_and_a_refused_version_fails(
     assert "bump: tiny 0.1.0 -> 0.2.0" in capsys.readouterr().out
     assert release_check.main([]) == 0
     assert "release-check: tiny 0.2.0 is a valid next version" in capsys.readouterr().out
+
+
+def test_release_check_runs_as_a_module() -> None:
+    result = subprocess.run([sys.executable, "-m", "toggl_pipeline.release_check", "--help"],
+                            capture_output=True, text=True, check=False)  # fmt: skip
+    assert result.returncode == 0 and "--write-changelog" in result.stdout
