@@ -168,9 +168,6 @@ class Marked(Server):
         return {**body, "notes": "proof"}
 
 
-RULES_SOFT = {"name-empty": False, "name-blank": True, "name-length": True}
-
-
 def client_with_projects(
     server: Server, active: int = 2, archived: int = 0
 ) -> tuple[int, list[int]]:
