@@ -22,17 +22,9 @@ from toggl_contract.rules import RuleViolation, Semantics
 from tests.support import PREMIUM, ROOT, SEED, api_client
 
 API = ApiMap.load(ROOT / "openapi.yaml")
-
-
 CLIENTS = f"/workspaces/{PREMIUM}/clients"
-
-
 PROJECTS = f"/workspaces/{PREMIUM}/projects"
-
-
 RETAINER = SEED.projects["retainer"].id  # Acme's other project
-
-
 Drift = Callable[[Exchange], Exchange]
 
 
