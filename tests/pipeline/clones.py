@@ -18,13 +18,25 @@ def git(repo: Path, *args: str) -> str:
     ).stdout
 
 
+def _author(repo: Path) -> None:
+    git(repo, "config", "user.email", "ci@example.com")
+    git(repo, "config", "user.name", "CI")
+
+
 def clone(into: Path) -> Path:
     """A clean clone of HEAD, with this checkout's Node tools."""
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(into)], check=True)
-    git(into, "config", "user.email", "ci@example.com")
-    git(into, "config", "user.name", "CI")
+    _author(into)
     (into / "node_modules").symlink_to(ROOT / "node_modules")
     return into
+
+
+def init(repo: Path) -> Path:
+    """An empty repository with an author, for a test that makes its own history."""
+    repo.mkdir(parents=True, exist_ok=True)
+    git(repo, "init", "--quiet")
+    _author(repo)
+    return repo
 
 
 def env() -> dict[str, str]:

@@ -20,6 +20,8 @@ import pytest
 from toggl_pipeline import publish, versions
 from toggl_pipeline.layout import Distribution, Layout
 
+from tests.pipeline.clones import git, init
+
 LAYOUT = Layout.here()
 SDK = LAYOUT.distributions[0]
 
@@ -357,15 +359,9 @@ def test_publish_uploads_with_twine_given_credentials(
 # --- the tree a release is made from -------------------------------------------------------------
 
 
-def git(root: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(root), *args],
-                   check=True)  # fmt: skip
-
-
 def committed(root: Path) -> Layout:
     """A git repository with one file committed."""
-    root.mkdir(parents=True, exist_ok=True)
-    git(root, "init", "-q")
+    init(root)
     (root / "tracked").write_text("a")
     git(root, "add", "tracked")
     git(root, "commit", "-qm", "x")

@@ -23,6 +23,8 @@ from toggl_pipeline.release_check import (
     write_changelog,
 )
 
+from tests.pipeline.clones import git, init
+
 LAYOUT = Layout.here()
 SDK = LAYOUT.distributions[0]
 
@@ -199,9 +201,8 @@ def released(root: Path, stamp: str) -> tuple[Layout, Distribution]:
     (root / "generated").mkdir(parents=True)
     layout.spec.write_text("openapi: 3.1.0\ninfo:\n  version: 0.1.0\n")
     (root / "generated" / "generation-stamp.json").write_text(stamp)
-    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "release"], ["tag", "v0.1.0"]):
-        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=root,
-                       check=True)  # fmt: skip
+    init(root)
+    commit(root, "v0.1.0")
     return layout, sdk
 
 
@@ -216,16 +217,11 @@ def test_a_stamp_that_changed_beyond_its_version_is_a_change_shipped(tmp_path: P
         assert release_check._shipped_files_changed(layout, sdk, "v0.1.0", "0.1.0")
     stamp.write_text('{"version": "0.2.0", "spec": "aaa"}')
     (tmp_path / "generated" / "zz.py").write_text("X = 1\n")  # listed after the stamp
-    subprocess.run(["git", "add", "-A"], cwd=tmp_path, check=True)
+    git(tmp_path, "add", "-A")
     assert release_check._shipped_files_changed(layout, sdk, "v0.1.0", "0.1.0")
 
 
 # --- a whole check, on a small repository of one distribution ---------------------------------------
-
-
-def git_in(root: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=root,
-                          check=True, capture_output=True, text=True).stdout  # fmt: skip
 
 
 def tiny(root: Path, *, spec: bool = False) -> tuple[Layout, Distribution]:
@@ -237,7 +233,7 @@ def tiny(root: Path, *, spec: bool = False) -> tuple[Layout, Distribution]:
                         watched=("src", version_file.name))  # fmt: skip
     (root / "src" / "tiny").mkdir(parents=True)
     (root / "src" / "tiny" / "__init__.py").write_text("def one() -> int:\n    return 1\n")
-    git_in(root, "init", "-q")
+    init(root)
     return layout, dist
 
 
@@ -249,10 +245,10 @@ def set_version(dist: Distribution, version: str) -> None:
 
 
 def commit(root: Path, tag: str | None = None) -> None:
-    git_in(root, "add", "-A")
-    git_in(root, "commit", "-qm", "x")
+    git(root, "add", "-A")
+    git(root, "commit", "--quiet", "-m", "x")
     if tag:
-        git_in(root, "tag", tag)
+        git(root, "tag", tag)
 
 
 def test_a_distribution_never_released_is_a_first_release(tmp_path: Path) -> None:
@@ -316,7 +312,7 @@ def test_a_version_file_changed_beyond_its_version_is_a_change_shipped(tmp_path:
         assert release_check._shipped_files_changed(layout, dist, "v0.1.0", "0.1.0")
     version_file("0.2.0", "b")
     (tmp_path / "src" / "tiny" / "other.py").write_text("X = 1\n")
-    git_in(tmp_path, "add", "-A")
+    git(tmp_path, "add", "-A")
     assert release_check._shipped_files_changed(layout, dist, "v0.1.0", "0.1.0")
 
 
